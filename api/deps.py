@@ -1,0 +1,51 @@
+"""Shared request dependencies: the app context, key checks and the search rate limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+
+from api.jobs import JobRunner
+from api.security import TokenBucket, check_key, client_id, refuse_keys_in_url, too_many
+from api.settings import Settings
+from api.state import IndexState
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    state: IndexState
+    embedder: Any
+    jobs: JobRunner
+    search_limit: TokenBucket = field(init=False)
+    auth_failures: TokenBucket = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.search_limit = TokenBucket(s.search_rate_per_minute, s.search_burst)
+        self.auth_failures = TokenBucket(s.auth_failures_per_minute, s.auth_failures_per_minute)
+
+
+def context(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+def search_allowed(request: Request) -> None:
+    """Optional search key, then the per-client search rate limit (429 + Retry-After)."""
+    ctx = context(request)
+    refuse_keys_in_url(request)
+    if ctx.settings.search_key is not None:
+        check_key(request, "X-API-Key", ctx.settings.search_key, ctx.auth_failures,
+                  required=True)
+    wait = ctx.search_limit.take(client_id(request))
+    if wait:
+        raise too_many(wait, "searches")
+    ctx.state.maybe_reload(ctx.settings.reload_poll_s)
+
+
+def admin_allowed(request: Request) -> None:
+    """The admin key is required for every write; a search key is not enough."""
+    ctx = context(request)
+    check_key(request, "X-Admin-Key", ctx.settings.admin_key, ctx.auth_failures, required=True)

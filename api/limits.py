@@ -1,0 +1,85 @@
+"""ASGI middleware that rejects oversized or absurdly nested bodies before they are parsed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """True if brackets nest deeper than `limit` (strings skipped), without parsing."""
+    depth, in_string, escaped = 0, False, False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+class BodyLimit:
+    """413 for bodies over `max_bytes` (declared or streamed), 422 for deep JSON nesting."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int):
+        self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await reject(send, 413, f"request body over {self.max_bytes} bytes")
+            return
+        body = b""
+        while True:  # read at most max_bytes + 1 before deciding; never the whole flood
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await reject(send, 413, f"request body over {self.max_bytes} bytes")
+                return
+            if not message.get("more_body"):
+                break
+        if b"json" in headers.get(b"content-type", b"") and json_depth_exceeds(body, self.max_depth):
+            await reject(send, 422, f"JSON nested deeper than {self.max_depth} levels")
+            return
+        await self.app(scope, replay(body, receive), send)
+
+
+def replay(body: bytes, original: Receive) -> Receive:
+    """Hand the buffered body to the app once, then pass through (for disconnects)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return await original()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def reject(send: Send, status: int, detail: str) -> None:
+    payload: Any = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": payload})

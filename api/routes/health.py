@@ -1,0 +1,37 @@
+"""Health and statistics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import context
+from api.schemas import Health, Stats
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/api/health", response_model=Health, responses={503: {"model": Health}})
+def health(request: Request) -> object:
+    """200 with the generation, model and counts; 503 while no valid index is loaded."""
+    ctx = context(request)
+    ctx.state.maybe_reload(ctx.settings.reload_poll_s)
+    try:
+        with ctx.state.use() as served:
+            m = served.generation.manifest
+            return {"status": "ok", "generation": served.generation.id,
+                    "model": m["model"]["id"], "documents": m["counts"]["documents"],
+                    "passages": m["counts"]["passages"]}
+    except Exception as exc:  # IndexNotFound: report, don't fail
+        body = {"status": "unavailable", "generation": None,
+                "model": getattr(ctx.embedder, "model_id", None), "detail": str(exc)}
+        return JSONResponse(body, status_code=503)
+
+
+@router.get("/api/stats", response_model=Stats)
+def stats(request: Request) -> dict:
+    """The served generation's manifest: model, counts per language, vector index, splitter."""
+    with context(request).state.use() as served:
+        m = served.generation.manifest
+        return {k: m[k] for k in ("generation", "built_at", "model", "counts", "vectors",
+                                  "splitter")}

@@ -1,0 +1,1 @@
+"""Index: embed passages, store them in SQLite + FAISS generations, and search them."""

@@ -1,0 +1,276 @@
+"""Build and update index generations: ingest, embed (cached), write, verify, switch.
+
+The build writes a complete generation beside the current one and switches CURRENT only
+after verifying it, under a lock so two builds never run at once. `update` reuses passage
+ids and cached embeddings, so only new or changed passages are embedded.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import policykb
+from index import generation as gen
+from index import lexical, store, vectors
+from index.cache import EmbeddingCache, embed_with_cache
+from index.enrich import enrich_passages
+from ingest.manifest import load_manifest
+from ingest.models import Document, Skipped
+from ingest.pipeline import ingest_path
+from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP
+from policykb.errors import BuildLocked, PolicyKBError
+
+Progress = Callable[[str, int, int], None]
+LOCK_FILE = "LOCK"
+CACHE_FILE = "cache/embeddings.sqlite"
+
+
+@dataclass
+class BuildSettings:
+    """Everything besides the corpus and the model that changes what a build produces."""
+
+    budget: int = DEFAULT_BUDGET
+    overlap: int = DEFAULT_OVERLAP
+    context: str = "title"  # what is prepended to a passage for embedding: "none" | "title"
+    vector_kind: str = "auto"
+
+
+@dataclass
+class BuildResult:
+    generation: str | None
+    n_documents: int = 0
+    n_passages: int = 0
+    n_embedded: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    up_to_date: bool = False
+
+
+@contextmanager
+def build_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
+    """An exclusive flock on DIR/LOCK; the kernel drops it if the process dies."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fh = open(index_dir / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise BuildLocked(
+                f"another build or update is running on {index_dir}; wait for it or pass --wait"
+            ) from None
+        yield
+    finally:
+        fh.close()
+
+
+def new_generation_id() -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    return f"{gen.GEN_PREFIX}{stamp}-{os.getpid()}"
+
+
+def embed_text(passage_text: str, title: str, heading_path: list[str], context: str) -> str:
+    """What the model reads for a passage: optionally its document title as context."""
+    if context == "title" and title:
+        return f"{title}\n{passage_text}"
+    return passage_text
+
+
+def corpus_fingerprint(documents: list[Document], model_fp: str, settings: BuildSettings) -> str:
+    """A hash of everything a generation is made from; equal fingerprints mean nothing to do."""
+    digest = hashlib.sha256(model_fp.encode())
+    digest.update(json.dumps(asdict(settings), sort_keys=True).encode())
+    for doc in sorted(documents, key=lambda d: d.meta.id):
+        digest.update(json.dumps(asdict(doc.meta), sort_keys=True, ensure_ascii=False).encode())
+        digest.update(doc.content_hash.encode())
+    return digest.hexdigest()
+
+
+def build_index(corpus_dir: Path, index_dir: Path, embedder: Any, *, update: bool = False,
+                settings: BuildSettings | None = None, progress: Progress | None = None,
+                wait: bool = False, use_cache: bool = True) -> BuildResult:
+    """Build (or, with update=True, refresh) the index of a corpus folder.
+
+    Returns the result; raises PolicyKBError subclasses for conditions the user can fix.
+    """
+    settings = settings or BuildSettings()
+    started = time.perf_counter()
+    with build_lock(Path(index_dir), wait):
+        gen.clean_leftovers(Path(index_dir))
+        report = ingest_path(Path(corpus_dir), embedder.count_tokens,
+                             manifest=load_manifest(Path(corpus_dir)),
+                             budget=settings.budget, overlap=settings.overlap)
+        if not report.documents:
+            raise PolicyKBError(f"nothing ingested from {corpus_dir}: see the skipped files above")
+        ingest_s = time.perf_counter() - started
+        result = write_generation(report.documents, Path(index_dir), embedder, settings,
+                                  update=update, progress=progress, use_cache=use_cache)
+    result.skipped = report.skipped
+    result.timings["ingest"] = ingest_s
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def previous_ids(index_dir: Path) -> dict[tuple[str, str], list[int]]:
+    """(doc_id, text_hash) -> ids in the current generation, to keep ids stable on update."""
+    gen_id = gen.current_generation_id(index_dir)
+    if gen_id is None or not (index_dir / gen_id / gen.STORE_FILE).is_file():
+        return {}
+    reader = store.StoreReader(index_dir / gen_id / gen.STORE_FILE)
+    try:
+        out: dict[tuple[str, str], list[int]] = {}
+        for row in reader.all(store.SELECT_HASHES):
+            out.setdefault((row["doc_id"], row["text_hash"]), []).append(row["id"])
+        return out
+    except Exception:
+        return {}  # an unreadable old generation only costs us id stability
+    finally:
+        reader.close()
+
+
+def current_fingerprint(index_dir: Path) -> str | None:
+    gen_id = gen.current_generation_id(index_dir)
+    try:
+        return gen.read_manifest(index_dir / gen_id).get("corpus_fingerprint") if gen_id else None
+    except PolicyKBError:
+        return None
+
+
+def passage_rows(documents: list[Document], reuse: dict[tuple[str, str], list[int]]
+                 ) -> list[dict[str, Any]]:
+    """One row per passage; ids reused from the previous generation where the text is unchanged."""
+    used = {i for ids in reuse.values() for i in ids}
+    next_id = max(used, default=-1) + 1
+    rows = []
+    for doc in documents:
+        for p in doc.passages:
+            text_hash = hashlib.sha256(p.text.encode("utf-8")).hexdigest()
+            candidates = reuse.get((doc.meta.id, text_hash))
+            if candidates:
+                pid = candidates.pop(0)
+            else:
+                pid, next_id = next_id, next_id + 1
+            rows.append({
+                "id": pid, "doc_id": doc.meta.id, "ordinal": p.ordinal, "text": p.text,
+                "start": p.start, "end": p.end, "language": p.language,
+                "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
+                "n_tokens": p.n_tokens, "text_hash": text_hash, "title": doc.meta.title,
+                "path": p.heading_path,
+            })
+    return rows
+
+
+def document_rows(documents: list[Document]) -> list[dict[str, Any]]:
+    return [dict(asdict(d.meta), language=d.meta.language or d.language,
+                 content_hash=d.content_hash, text=d.text, n_passages=len(d.passages))
+            for d in documents]
+
+
+def write_generation(documents: list[Document], index_dir: Path, embedder: Any,
+                     settings: BuildSettings, *, update: bool = False,
+                     progress: Progress | None = None, use_cache: bool = True) -> BuildResult:
+    """Write, verify and switch to a new generation made of `documents` (lock held by caller)."""
+    fingerprint = corpus_fingerprint(documents, embedder.fingerprint, settings)
+    if update and fingerprint == current_fingerprint(index_dir):
+        return BuildResult(gen.current_generation_id(index_dir), len(documents),
+                           sum(len(d.passages) for d in documents), 0, up_to_date=True)
+    gen_id = new_generation_id()
+    tmp = index_dir / (gen.TMP_PREFIX + gen_id)
+    tmp.mkdir(parents=True)
+    try:
+        result = _write(documents, index_dir, tmp, gen_id, embedder, settings, fingerprint,
+                        update, progress, use_cache)
+        gen.open_generation(tmp, gen_id, embedder.model_id, embedder.dim).close()
+        os.rename(tmp, index_dir / gen_id)
+        gen.fsync_path(index_dir)
+        gen.set_current(index_dir, gen_id)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    gen.clean_leftovers(index_dir)
+    return result
+
+
+def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings: BuildSettings,
+           progress: Progress | None, use_cache: bool) -> tuple[np.ndarray, int]:
+    texts = [embed_text(r["text"], r["title"], r["path"], settings.context) for r in rows]
+    cache = EmbeddingCache(index_dir / CACHE_FILE, embedder.dim) if use_cache else None
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress("embed", done[0], len(texts))
+
+    try:
+        return embed_with_cache(texts, embedder.fingerprint, embedder.dim,
+                                embedder.encode_passages, cache, on_progress=tick)
+    finally:
+        if cache:
+            cache.close()
+
+
+def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, embedder: Any,
+           settings: BuildSettings, fingerprint: str, update: bool,
+           progress: Progress | None, use_cache: bool) -> BuildResult:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    rows = passage_rows(documents, previous_ids(index_dir) if update else {})
+    vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress, use_cache)
+    timings["embed"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for r in rows:
+        r["lex"] = lexical.index_text(r["title"], " ".join(r["path"]), r["text"])
+    enrich_passages(rows, vecs)
+    for r in rows:
+        del r["title"], r["path"]
+    timings["analyze"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    db = store.create_store(tmp / gen.STORE_FILE)
+    store.write_documents(db, document_rows(documents))
+    store.write_passages(db, rows)
+    store.write_meta(db, {"generation": gen_id})
+    store.finish_store(db)
+    ids = np.array([r["id"] for r in rows], dtype=np.int64)
+    index = vectors.build_vector_index(vecs, ids, settings.vector_kind)
+    vectors.write_vector_index(index, tmp / gen.VECTORS_FILE)
+    timings["write"] = time.perf_counter() - t0
+    gen.write_manifest(tmp, manifest_for(documents, rows, gen_id, embedder, settings,
+                                         fingerprint, vectors.index_kind(index)))
+    return BuildResult(gen_id, len(documents), len(rows), n_embedded, timings=timings)
+
+
+def manifest_for(documents: list[Document], rows: list[dict[str, Any]], gen_id: str,
+                 embedder: Any, settings: BuildSettings, fingerprint: str,
+                 kind: str) -> dict[str, Any]:
+    by_lang: dict[str, int] = {}
+    for r in rows:
+        by_lang[r["language"]] = by_lang.get(r["language"], 0) + 1
+    import faiss, sqlite3  # noqa: E401 - versions only
+
+    return {
+        "generation": gen_id,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint,
+                  "dim": embedder.dim, "normalized": True, "metric": "inner_product"},
+        "splitter": {"budget_tokens": settings.budget, "overlap_tokens": settings.overlap,
+                     "embed_context": settings.context},
+        "vectors": {"kind": kind},
+        "counts": {"documents": len(documents), "passages": len(rows), "by_language": by_lang},
+        "corpus_fingerprint": fingerprint,
+        "versions": {"policykb": policykb.__version__, "faiss": faiss.__version__,
+                     "sqlite": sqlite3.sqlite_version},
+    }

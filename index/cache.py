@@ -1,0 +1,78 @@
+"""Embedding cache: vectors keyed by model fingerprint + text hash, shared by builds and evals.
+
+It lives beside the generations (not inside one), so `policykb update` and repeated
+`policykb eval` runs re-embed only texts they have never seen with this model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+CREATE = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)"
+SELECT = "SELECT key, vec FROM vectors WHERE key IN ({marks})"
+INSERT = "INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)"
+
+
+def text_key(fingerprint: str, text: str) -> str:
+    return fingerprint[:16] + ":" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """A small SQLite key-value store of float32 vectors (WAL, safe to kill at any time)."""
+
+    def __init__(self, path: Path, dim: int):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.dim = dim
+        self.conn = sqlite3.connect(path, timeout=60)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute(CREATE)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 900):
+            chunk = list(keys[start : start + 900])
+            sql = SELECT.format(marks=", ".join("?" * len(chunk)))
+            for key, blob in self.conn.execute(sql, chunk):
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape[0] == self.dim:  # a torn or foreign row is simply a miss
+                    found[key] = vec
+        return found
+
+    def put_many(self, items: Sequence[tuple[str, np.ndarray]]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                INSERT, ((k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items)
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def embed_with_cache(texts: Sequence[str], fingerprint: str, dim: int,
+                     encode: Callable[[list[str]], np.ndarray], cache: EmbeddingCache | None,
+                     chunk: int = 512, on_progress: Callable[[int], None] | None = None
+                     ) -> tuple[np.ndarray, int]:
+    """Vectors for `texts`, embedding only cache misses. Returns (vectors, n_embedded)."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    keys = [text_key(fingerprint, t) for t in texts]
+    hits = cache.get_many(keys) if cache else {}
+    missing = [i for i, k in enumerate(keys) if k not in hits]
+    for i, key in enumerate(keys):
+        if key in hits:
+            out[i] = hits[key]
+    if on_progress and len(texts) - len(missing):
+        on_progress(len(texts) - len(missing))
+    for start in range(0, len(missing), chunk):
+        batch = missing[start : start + chunk]
+        vecs = encode([texts[i] for i in batch])
+        out[batch] = vecs
+        if cache:
+            cache.put_many([(keys[i], vecs[j]) for j, i in enumerate(batch)])
+        if on_progress:
+            on_progress(len(batch))
+    return out, len(missing)

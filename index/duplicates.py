@@ -1,0 +1,93 @@
+"""Group passages that say the same thing: identical normalised text or near-identical reprints."""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from typing import Any
+
+import numpy as np
+
+from ingest.clean import normalize
+
+# Above this many passages only exact (normalised) text is grouped: a k-NN self-search
+# over 100k+ vectors costs more than the build can spare for a "seen also in" link.
+MAX_NEAR_ROWS = 50_000
+NEIGHBOURS = 5
+# Passage vectors carry their document title as context, so a reprint under another title
+# lands near 0.97, not 1.0; the cosine only proposes pairs, the text check decides.
+MIN_COSINE = 0.95
+MIN_TEXT_RATIO = 0.9  # difflib ratio of the normalised texts
+MAX_LENGTH_RATIO = 1.15  # longer/shorter normalised length
+
+
+class _Groups:
+    """Union-find over row positions; the root of a set is its smallest passage id."""
+
+    def __init__(self, ids: list[int]):
+        self.parent = list(range(len(ids)))
+        self.ids = ids
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if self.ids[rb] < self.ids[ra]:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def duplicate_groups(rows: list[dict[str, Any]], vecs: np.ndarray | None) -> list[int]:
+    """For each row, the id of its duplicate group: the smallest passage id in the group
+    (a passage with no duplicate is its own group).
+
+    Args:
+        rows: dicts with "id", "text" and "language".
+        vecs: (n, dim) unit passage vectors row-aligned with rows, or None for exact only.
+    Returns:
+        Group ids, row-aligned.
+    """
+    ids = [int(r["id"]) for r in rows]
+    groups = _Groups(ids)
+    keys = [normalize(r["text"]) for r in rows]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        groups.union(first.setdefault(key, i), i)
+    if vecs is not None and 1 < len(rows) <= MAX_NEAR_ROWS:
+        for i, j in near_pairs(np.asarray(vecs, dtype=np.float32)):
+            if groups.find(i) != groups.find(j) and _same_text(rows, keys, i, j):
+                groups.union(i, j)
+    return [ids[groups.find(i)] for i in range(len(rows))]
+
+
+def near_pairs(vecs: np.ndarray, k: int = NEIGHBOURS, min_cosine: float = MIN_COSINE
+               ) -> list[tuple[int, int]]:
+    """Row pairs (i < j) among each row's k nearest neighbours with cosine >= min_cosine."""
+    import faiss
+
+    index = faiss.IndexFlatIP(vecs.shape[1])
+    index.add(np.ascontiguousarray(vecs))
+    sims, nbrs = index.search(np.ascontiguousarray(vecs), min(k + 1, len(vecs)))
+    pairs = set()
+    for i, (row_sims, row_nbrs) in enumerate(zip(sims, nbrs)):
+        for s, j in zip(row_sims, row_nbrs):
+            if j >= 0 and j != i and s >= min_cosine:
+                pairs.add((min(i, int(j)), max(i, int(j))))
+    return sorted(pairs)
+
+
+def _same_text(rows: list[dict[str, Any]], keys: list[str], i: int, j: int) -> bool:
+    """Near-identical: same language, similar length, and nearly the same characters
+    (a vector match alone could pair two articles written from one template)."""
+    if rows[i].get("language") != rows[j].get("language"):
+        return False
+    a, b = keys[i], keys[j]
+    short, long_ = sorted((len(a), len(b)))
+    if short == 0 or long_ / short > MAX_LENGTH_RATIO:
+        return False
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= MIN_TEXT_RATIO and matcher.ratio() >= MIN_TEXT_RATIO

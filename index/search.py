@@ -1,0 +1,191 @@
+"""Hybrid search over one generation: dense (FAISS) + lexical (FTS5 BM25), fused by score.
+
+Both halves see the same metadata filters. Every candidate in the union of the two
+pools gets both scores (dense by reconstructing its vector, lexical by a rowid-restricted
+MATCH), so fusion never has to guess a missing score. The result set is the fused pool
+after a relevance floor; `total`, facets and pages are all computed over that same set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from index import lexical
+from index.fusion import FusionParams, fuse
+from index.generation import Generation
+from index.vectors import search_vectors
+from ingest.language import script_of
+
+LANG_SCRIPT = {"zh": "han", "en": "latin", "fa": "arabic"}
+FACET_FIELDS = {"language": "language", "doc_type": "doc_type", "issuer": "issuer",
+                "doc": "doc_id", "topic": "topics"}
+
+
+@dataclass
+class SearchRequest:
+    query: str
+    languages: list[str] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    doc_types: list[str] = field(default_factory=list)
+    issuers: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    k: int = 10
+    offset: int = 0
+    mode: str = "hybrid"  # "hybrid" | "dense" | "lexical"
+    floor: bool = True  # drop weak dense-only candidates from the result set
+
+    def filters(self) -> dict[str, list[str]]:
+        return {"language": self.languages, "doc": self.docs, "doc_type": self.doc_types,
+                "issuer": self.issuers, "topic": self.topics}
+
+
+@dataclass
+class Candidate:
+    id: int
+    dense: float
+    lexical: float
+    fused: float
+    row: dict[str, Any] = field(default_factory=dict)
+    also_in: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    hits: list[Candidate]
+    total: int
+    facets: dict[str, dict[str, int]]
+    took_ms: float
+    generation: str
+    terms: tuple[str, ...] = ()
+    query_vector: np.ndarray | None = None
+
+
+class Searcher:
+    """Searches one loaded generation with one embedder; safe to share between threads."""
+
+    def __init__(self, generation: Generation, embedder: Any, params: FusionParams | None = None):
+        self.gen = generation
+        self.embedder = embedder
+        self.params = params or FusionParams()
+        self._embed_query = lru_cache(maxsize=2048)(self._encode)
+
+    def _encode(self, query: str) -> np.ndarray:
+        return self.embedder.encode_queries([query])[0]
+
+    def sentence_scores(self, passage_id: int, text: str, qvec: np.ndarray | None
+                        ) -> list[float] | None:
+        """Query similarity of each sentence of a passage (None: no sentence vectors)."""
+        return None
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        terms = lexical.query_terms(req.query)
+        pool = self.candidates(req, terms)
+        rows = self.gen.store.passages([c.id for c in pool])
+        for c in pool:
+            c.row = rows[c.id]
+        pool = collapse_duplicates(pool)
+        facets = count_facets(pool)
+        hits = pool[req.offset : req.offset + req.k]
+        return SearchResult(hits, len(pool), facets, (time.perf_counter() - started) * 1e3,
+                            self.gen.id, terms, self._embed_query(req.query))
+
+    def candidates(self, req: SearchRequest, terms: tuple[str, ...]) -> list[Candidate]:
+        """The fused, sorted result set (before duplicate collapsing)."""
+        p = self.params
+        filters = req.filters()
+        filtered = any(filters.values()) or req.date_from or req.date_to
+        within = self.gen.store.filter_ids(filters, req.date_from, req.date_to) if filtered else None
+        if within is not None and not within:
+            return []
+        pool_size = max(p.dense_pool, req.offset + req.k)
+        dense_hits: list[tuple[int, float]] = []
+        qvec = self._embed_query(req.query)
+        if req.mode != "lexical":
+            dense_hits = search_vectors(self.gen.vectors, qvec, pool_size, within)
+        match = lexical.fts_query(terms)
+        lex_hits: list[tuple[int, float]] = []
+        if match and req.mode != "dense":
+            lex_hits = self.gen.store.lexical(match, max(p.lexical_pool, req.offset + req.k),
+                                              filters, req.date_from, req.date_to)
+        if req.mode == "dense":
+            return [Candidate(i, s, 0.0, s) for i, s in dense_hits]
+        if req.mode == "lexical":
+            return [Candidate(i, 0.0, s, s) for i, s in lex_hits]
+        return self._fuse(req.query, qvec, dense_hits, lex_hits, match, req.floor)
+
+    def _fuse(self, query: str, qvec: np.ndarray, dense_hits: list[tuple[int, float]],
+              lex_hits: list[tuple[int, float]], match: str | None,
+              floor: bool = True) -> list[Candidate]:
+        dense = dict(dense_hits)
+        lex = dict(lex_hits)
+        ids = list(dict.fromkeys([i for i, _ in dense_hits] + [i for i, _ in lex_hits]))
+        if not ids:
+            return []
+        missing_dense = [i for i in ids if i not in dense]
+        if missing_dense:
+            vecs = np.vstack([self.gen.vectors.reconstruct(int(i)) for i in missing_dense])
+            dense.update(zip(missing_dense, (vecs @ qvec).tolist()))
+        missing_lex = [i for i in ids if i not in lex]
+        if match and missing_lex and lex:
+            lex.update(self.gen.store.lexical_for(match, missing_lex))
+        langs = self.gen.store.languages(ids)
+        qscripts = script_of(query)
+        script_ok = np.array([not qscripts or bool(scripts_of_lang(langs.get(i)) & qscripts)
+                              for i in ids])
+        d = np.array([dense[i] for i in ids], dtype=np.float64)
+        lx = np.array([lex.get(i, 0.0) for i in ids], dtype=np.float64)
+        fused = fuse(d, lx, script_ok, self.params)
+        keep = relevance_floor(d, lx * script_ok, self.params) if floor else np.ones(len(ids), bool)
+        order = np.argsort(-fused, kind="stable")
+        return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]))
+                for j in order if keep[j]]
+
+
+def scripts_of_lang(lang: str | None) -> set[str]:
+    if lang in LANG_SCRIPT:
+        return {LANG_SCRIPT[lang]}
+    return set(LANG_SCRIPT.values())  # mixed or unknown: any script may match
+
+
+def relevance_floor(dense: np.ndarray, lexical_ok: np.ndarray, params: FusionParams) -> np.ndarray:
+    """Which candidates belong to the result set: near the best cosine, or a lexical match."""
+    if dense.size == 0:
+        return np.zeros(0, dtype=bool)
+    return (dense >= dense.max() - params.dense_margin) | (lexical_ok > 0)
+
+
+def collapse_duplicates(pool: list[Candidate]) -> list[Candidate]:
+    """Keep the best-ranked passage of each duplicate group; the others become `also_in`."""
+    kept: dict[int, Candidate] = {}
+    out = []
+    for c in pool:
+        group = c.row.get("dup_group", c.id)
+        if group in kept:
+            first = kept[group]
+            first.also_in.append({"passage_id": c.id, "doc_id": c.row["doc_id"],
+                                  "title": c.row["title"]})
+            continue
+        kept[group] = c
+        out.append(c)
+    return out
+
+
+def count_facets(pool: list[Candidate]) -> dict[str, dict[str, int]]:
+    """Facet counts over exactly the hits of the result set."""
+    facets: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
+    for c in pool:
+        for name, column in FACET_FIELDS.items():
+            value = c.row.get(column)
+            for v in value if isinstance(value, list) else [value]:
+                if v:
+                    facets[name][str(v)] += 1
+    return {name: dict(counter.most_common()) for name, counter in facets.items()}

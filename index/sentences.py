@@ -1,0 +1,148 @@
+"""Split a passage into sentence and clause spans (code points) for clause-level answers."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+from typing import Any
+
+# Full stops that end a sentence in any of our languages; "." is handled separately
+# because it also marks abbreviations, decimals and list numbers.
+_HARD_END = "。！？；!?;؟؛"
+# Closers that belong to the sentence they follow: 。” and ?) stay together.
+_CLOSERS = "\"'”’）)】」』»›〕]"
+_HARD = re.compile(rf"[{_HARD_END}]+[{re.escape(_CLOSERS)}]*|\n+")
+_DOT = re.compile(rf"(?:\.|…)+[{re.escape(_CLOSERS)}]*(?=\s|$)")
+# A numbered clause starting inside a line: （一） (二) （3） 1、 一、 ⑴ ①. Only when it
+# follows a boundary, so a reference such as 第（一）项 never splits.
+_CN_NUM = "一二三四五六七八九十百"
+_ITEM = re.compile(
+    rf"(?<=[\s：:，,；;。])(?:[（(](?:[{_CN_NUM}]{{1,3}}|\d{{1,2}})[）)]"
+    rf"|(?<![\d{_CN_NUM}])(?:\d{{1,2}}|[{_CN_NUM}]{{1,3}})、(?!\d)|[①-⑳⑴-⒇])"
+)
+# English enumerations run into a line: "...as follows: First, ... ; Second, ...".
+_ORDINAL = re.compile(
+    r"(?<=[:;,]\s)(?=(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth"
+    r"|Firstly|Secondly|Thirdly|Finally|Lastly)\b,?)"
+)
+_ABBREVIATIONS = frozenset([
+    "mr", "mrs", "ms", "dr", "prof", "st", "no", "nos", "vs", "etc", "jr", "sr", "inc", "ltd",
+    "co", "corp", "art", "arts", "para", "paras", "sec", "secs", "ch", "fig", "figs", "e.g",
+    "i.e", "cf", "approx", "dept", "govt", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "p.r.c", "a.m", "p.m", "op", "vol", "pp",
+])
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_LETTER = re.compile(r"[^\W\d_]")
+# A sentence longer than this (code points) is cut again at commas and colons, so the
+# "best clause" of a run-on legal sentence is still something one can read at a glance.
+MAX_CLAUSE = {"zh": 160, "en": 400, "fa": 400}
+_SOFT = {"zh": re.compile(r"[，：:](?!\d)"), "en": re.compile(r"(?<!\d)[,:](?=\s)"),
+         "fa": re.compile(r"[،:](?=\s)")}
+
+
+def sentence_spans(text: str, language: str = "und") -> list[tuple[int, int]]:
+    """(start, end) of each sentence or clause of `text`, whitespace trimmed.
+
+    The spans are in order, do not overlap, and together cover every non-space character
+    (a fragment with no letters, such as "1、" or "（一）", joins the clause after it).
+
+    Args:
+        text: passage text.
+        language: "zh", "en", "fa", "mixed" or "und" (only decides abbreviation and
+            long-clause handling; all terminators are honoured in every language).
+    """
+    cuts = {0, len(text)}
+    for m in _HARD.finditer(text):
+        cuts.add(m.end())
+    for m in _DOT.finditer(text):
+        if _dot_ends_sentence(text, m.start(), m.end(), language):
+            cuts.add(m.end())
+    cuts.update(m.start() for m in _ITEM.finditer(text))
+    if language in ("en", "mixed", "und"):
+        cuts.update(m.start() for m in _ORDINAL.finditer(text))
+    bounds = sorted(cuts)
+    spans = [_trim(text, s, e) for s, e in pairwise(bounds)]
+    spans = _merge_fragments(text, [s for s in spans if s[1] > s[0]])
+    limit = MAX_CLAUSE.get(language)
+    if limit:
+        spans = [piece for s, e in spans for piece in _split_long(text, s, e, language, limit)]
+    return spans or [_trim(text, 0, len(text))]
+
+
+def _dot_ends_sentence(text: str, start: int, end: int, language: str) -> bool:
+    """A "." ends a sentence unless it closes an abbreviation or an initial, or what
+    follows is lower-case Latin (a sentence never starts that way in English)."""
+    if text[start] == "…" and language == "zh":
+        return False  # 等等…… inside Chinese prose is an ellipsis, not an end
+    rest = text[end:].lstrip()
+    if rest[:1].islower() and rest[:1].isascii():
+        return False
+    m = _WORD_BEFORE.search(text[max(0, start - 12) : start])
+    if m and text[start] == ".":
+        word = m.group(1).lower()
+        if word in _ABBREVIATIONS or (len(word) == 1 and m.group(1).isupper()):
+            return False
+    return True
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join letterless pieces ("1.", "（一）", "——") to the following clause."""
+    out: list[tuple[int, int]] = []
+    pending: int | None = None
+    for s, e in spans:
+        if not _LETTER.search(text[s:e]):
+            pending = s if pending is None else pending
+            continue
+        out.append((pending if pending is not None else s, e))
+        pending = None
+    if pending is not None:
+        if out:
+            out[-1] = (out[-1][0], spans[-1][1])
+        else:
+            out.append((pending, spans[-1][1]))
+    return out
+
+
+def _split_long(text: str, s: int, e: int, language: str, limit: int
+                ) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at soft separators into pieces of at most ~limit."""
+    if e - s <= limit:
+        return [(s, e)]
+    pieces, start, last_cut = [], s, None
+    for m in _SOFT[language].finditer(text, s, e):
+        if m.end() - start > limit and last_cut is not None:
+            pieces.append(_trim(text, start, last_cut))
+            start = last_cut
+        last_cut = m.end()
+    if e - start > limit and last_cut is not None and last_cut > start:
+        pieces.append(_trim(text, start, last_cut))
+        start = last_cut
+    pieces.append(_trim(text, start, e))
+    return [p for p in pieces if p[1] > p[0]]
+
+
+def sentences_to_embed(rows: list[dict[str, Any]]) -> list[tuple[int, int, int, str]]:
+    """(passage_id, start, end, sentence_text) for every sentence worth its own vector.
+
+    A passage that is a single sentence is skipped: its passage vector already is the
+    sentence vector, so the caller reuses it and the build embeds nothing twice.
+
+    Args:
+        rows: dicts with "id", "text" and "language".
+    """
+    out: list[tuple[int, int, int, str]] = []
+    for r in rows:
+        text = r["text"]
+        spans = sentence_spans(text, r.get("language") or "und")
+        if len(spans) < 2:
+            continue
+        out.extend((r["id"], s, e, text[s:e]) for s, e in spans)
+    return out

@@ -1,0 +1,320 @@
+"""Clean raw text for display, and fold any text the same way for matching (one normaliser)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# ---- display cleaning -------------------------------------------------------------------
+
+_NEWLINES = re.compile("[\r\x0b\x0c\x85\u2028\u2029]\n?")  # CRLF, CR, VT, FF, NEL, LS, PS
+# Embedding/override/isolate controls (U+202A-202E, U+2066-2069) can reorder the UI around
+# them if left unbalanced, so they go. LRM/RLM/ALM and ZWNJ/ZWJ stay: they only shape or
+# orient the text they sit in (ZWNJ is part of correct Persian spelling: می‌شود).
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # "<!-- INFO END -->" in Markdown laws
+_TRAILING_SPACE = re.compile("[ \t\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]+$", re.MULTILINE)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+# "social securityBEIJING - Xi ..." : a headline glued to an ALL-CAPS dateline.
+_DATELINE_GLUE = re.compile(r"(?<=[a-z]{2})(?=[A-Z]{3,}(?: [A-Z]{2,})*\s*(?:[-–—,(]))")
+# "sound and complete.New characteristics": a sentence glued to the next one or a title.
+_SENTENCE_GLUE = re.compile(r"[a-z][.!?][\"”’)]?(?=[A-Z][a-z]+[\s,;:])")
+_WORD_END = re.compile(r"[A-Za-z]*\Z")  # always matches, possibly empty
+_ABBREVIATIONS = frozenset(
+    ["mr", "mrs", "ms", "dr", "prof", "st", "no", "vs", "etc", "jr", "sr", "inc", "ltd", "co"]
+)
+# A paragraph cut mid-sentence: "covers all people,\n\nintegrates urban and rural areas".
+_BROKEN_LINE = re.compile(r"(?<=[A-Za-z0-9\"”’)][,;])\n+(?=[\"“‘(]?[a-z])")
+# "... security system. 1、 Optimize the structure": a numbered heading run into the text.
+_RUN_IN_HEADING = re.compile(r"(?<=[.!?\"”]) (?=\d{1,2}、 ?[A-Z])")
+_LETTERS = re.compile(r"[^\W\d_]")
+_ENUMERATED = re.compile(
+    r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、)]|[一二三四五六七八九十]+、"
+    r"|第[一二三四五六七八九十百千零\d]+条|[-*•·])"
+)
+
+# Lines that are boilerplate wherever they appear (only when short, see _is_boilerplate).
+_ANYWHERE = re.compile(
+    r"""^[\s(（【\[]*(?:
+      (?:责任编辑|编辑|责编|校对|审核|审校|编审|Edit(?:or)?s?|(?:Responsible|Chief|Executive)\s+editors?)
+        \s*[:：]
+    | .{0,40}ICP\s*(?:备|证|licen[cs]e)
+    | .*(?:©|Copyright\s+(?:©|\(c\)|\d{4})|All\s+rights\s+reserved\W*$)
+    | 版权所有\s*(?:[©:：(（]|$)
+    | (?:Return\s+to\s+(?:list|top|home)|Back\s+to\s+(?:list|top)|返回(?:列表|顶部|首页)
+        |打印本页|关闭窗口|【打印】|【关闭】|Recommended\s+Reading)
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Paragraph-long notices, removed only in the trailing region.
+_TRAILING_NOTICE = re.compile(
+    r"^[\s(（【\[]*(?:Special\s+statement|Statement|Disclaimer|Copyright\s+notice"
+    r"|免责声明|版权声明|特别声明|声明)\s*[:：]",
+    re.IGNORECASE,
+)
+# Short navigation/credit lines, removed only in the trailing region.
+_TRAILING_SHORT = re.compile(
+    r"""^[\s(（【\[]*(?:
+      (?:Submission\s+)?(?:Tel|Phone|Fax|E-?mail)\s*[:：]
+    | (?:投稿|联系|咨询)?(?:电话|邮箱|传真)\s*[:：]
+    | (?:来源|文章来源|信息来源|出处|作者|记者|Source|Author|Reporter|Photo)\s*[:：]
+    | (?:Share|分享到|扫一扫|Print|Close|打印|关闭|上一篇|下一篇|Previous|Next)
+        (?:\s+(?:this|to|on|it|page|article|story|window))?\s*(?:[:：].*)?$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# After one of these, short lines (lists of links) are boilerplate too.
+_LIST_HEADING = re.compile(
+    r"^\s*(?:Recommended\s+Reading|Related\s+(?:articles?|reading|news|stories|links)"
+    r"|相关(?:阅读|链接|新闻|文章|推荐)|推荐阅读|延伸阅读)\b.{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def clean_text(text: str) -> str:
+    """Return the display text: plain newlines, no invisible controls or HTML comments,
+    glued boundaries repaired, repeated copies and web boilerplate removed. Body text is
+    never shortened."""
+    text = _NEWLINES.sub("\n", text)
+    text = _INVISIBLE.sub("", text)
+    text = _HTML_COMMENT.sub("", text)
+    text = _TRAILING_SPACE.sub("", text)
+    text = _repair_glue(text)
+    text = _collapse_copies(text)
+    text = _drop_repeated_lines(text)
+    text = _drop_boilerplate(text)
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def _repair_glue(text: str) -> str:
+    text = _DATELINE_GLUE.sub("\n", text)
+    text = _SENTENCE_GLUE.sub(lambda m: _unglue(m, text), text)
+    text = _BROKEN_LINE.sub(" ", text)
+    return _RUN_IN_HEADING.sub("\n\n", text)
+
+
+def _unglue(match: re.Match[str], text: str) -> str:
+    """A line break when what follows is title-like (short, no final stop), else a space."""
+    end = match.start() + 1  # just after the word's last letter
+    word = _WORD_END.search(text, max(0, end - 40), end).group()  # type: ignore[union-attr]
+    start = end - len(word)
+    before = text[start - 1] if start else " "
+    if len(word) < 2 or word.lower() in _ABBREVIATIONS or before in "./@:-_":
+        return match.group(0)  # "U.S.", "www.Example", "e.g.The", "Mrs.Smith": no boundary
+    end = text.find("\n", match.end())
+    rest = text[match.end() : end if end != -1 else len(text)].rstrip()
+    title_like = len(rest) <= 200 and not rest.endswith((".", "!", "?", "。", '"', "”"))
+    return match.group(0) + ("\n" if title_like else " ")
+
+
+def _collapse_copies(text: str, probe_len: int = 64, max_copies: int = 50) -> str:
+    """If the text is k >= 2 copies of one block (glued or separated by blank lines), keep
+    one; do the same inside each long line (copies pasted without any paragraph break)."""
+    body = text.strip()
+    if len(body) >= probe_len:
+        line_end = body.find("\n") % (len(body) + 1)  # -1 (no newline) becomes len(body)
+        probe, starts = body[: min(probe_len, len(body) // 2, line_end)], [0]
+        while len(starts) <= max_copies and (at := body.find(probe, starts[-1] + 1)) != -1:
+            starts.append(at)
+        period = starts[1] if len(starts) > 1 else 0
+        if period >= probe_len // 2 and body == body[:period] * (len(body) // period):
+            return body[:period]  # exact glued copies, even of a block shorter than the probe
+        if period >= probe_len // 2 and len(starts) <= max_copies:
+            bounds = zip(starts, [*starts[1:], len(body)])
+            copies = {" ".join(body[a:b].split()) for a, b in bounds}
+            if len(copies) == 1:
+                return body[: starts[1]].rstrip()
+    if "\n" in body:
+        return "\n".join(
+            _collapse_copies(line) if len(line) >= probe_len else line
+            for line in text.split("\n")
+        )
+    return text
+
+
+def _drop_repeated_lines(text: str, min_run_chars: int = 200) -> str:
+    """Drop paragraphs repeated from earlier in the text when they form a long run (one long
+    paragraph or several in a row: a pasted copy). A lone short repeat, and any numbered
+    clause, stays: laws legitimately repeat items such as "（三）阻碍投保人履行...".
+    """
+    lines = text.split("\n")
+    seen: set[str] = set()
+    repeated = []
+    for line in lines:
+        key = " ".join(line.split()).casefold()
+        if len(key) < 40 or _ENUMERATED.match(key):
+            repeated.append(False)
+        elif key in seen:  # only now pay for counting letters: prose, not a table rule
+            repeated.append(2 * len(_LETTERS.findall(key)) >= len(key))
+        else:
+            repeated.append(False)
+            seen.add(key)
+    drop: set[int] = set()
+    run: list[int] = []
+    for i, line in enumerate([*lines, "<end>"]):
+        if i < len(lines) and (repeated[i] or (run and not line.strip())):
+            run += [i] if repeated[i] else []
+            continue
+        if sum(len(lines[j]) for j in run) >= min_run_chars:
+            drop.update(run)
+        run = []
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def _drop_boilerplate(text: str) -> str:
+    lines = [line for line in text.split("\n") if not _is_boilerplate(line, anywhere=True)]
+    cut = _trailing_cut(lines)
+    return "\n".join(lines[:cut] if cut > 0 else lines)
+
+
+def _is_boilerplate(line: str, anywhere: bool = False) -> bool:
+    size = len(line.strip())
+    if size == 0 or size > 600:
+        return False
+    if size <= 80 and _ANYWHERE.match(line):
+        return True
+    if anywhere:
+        return False
+    return bool(_TRAILING_NOTICE.match(line) or (size <= 80 and _TRAILING_SHORT.match(line)))
+
+
+def _trailing_cut(lines: list[str], max_unknown: int = 5) -> int:
+    """Index where the trailing boilerplate region starts. Walking up from the end we pass
+    blank and boilerplate lines, plus a few short unknown lines (link titles) when a
+    boilerplate line sits above them; the first long unknown line is body text."""
+    cut, unknown = len(lines), 0
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i].strip()
+        if not line:
+            cut = i if unknown == 0 else cut
+        elif _is_boilerplate(line) or _LIST_HEADING.match(line):
+            cut, unknown = i, 0
+        elif len(line) <= 80 and unknown < max_unknown:
+            unknown += 1
+        else:
+            break
+    return cut
+
+
+# ---- matching normaliser ----------------------------------------------------------------
+
+_PERSIAN = {
+    "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ە": "ه", "ۃ": "ه", "ھ": "ه", "ٱ": "ا",
+    "\u0640": "",  # tatweel: stretches a word, carries no letter
+}
+_DIGITS = {chr(base + d): str(d) for base in (0x0660, 0x06F0) for d in range(10)}
+_PUNCT = {
+    "،": ",", "؛": ";", "؟": "?", "٪": "%", "٫": ".", "٬": ",", "。": ".", "、": ",",
+    **dict.fromkeys("「」『』“”„‟«»〝〞", '"'), **dict.fromkeys("‘’‚‛", "'"),
+    **dict.fromkeys("【〔〖", "["), **dict.fromkeys("】〕〗", "]"), **dict.fromkeys("‐‑‒–—―", "-"),
+}
+_EXTRA = {**_PERSIAN, **_DIGITS, **_PUNCT}
+
+
+def _fold_char(char: str) -> str:
+    """How one character reads for matching. NFKD + casefold, then combining marks dropped:
+    that folds full-width forms, Arabic presentation forms and harakat, and makes
+    precomposed and decomposed accents equal character by character (which a whole-string
+    NFKC would not). Hamza and madda are marks too, so أ إ آ fold to ا (Persian users type
+    both). Format characters (ZWNJ, ZWJ, bidi marks, soft hyphen) are deleted."""
+    if char in _EXTRA:
+        return _EXTRA[char]
+    category = unicodedata.category(char)
+    if char.isspace():
+        return " "
+    if category in ("Cc", "Cf", "Cs"):
+        return ""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
+    kept = (
+        " " if c.isspace() else _EXTRA.get(c, c)
+        for c in folded
+        if unicodedata.category(c) not in ("Mn", "Me", "Cf")
+    )
+    return unicodedata.normalize("NFC", "".join(kept))  # recompose Hangul jamo
+
+
+class _FoldTable(dict):
+    """str.translate table filled lazily: each code point is folded once per process."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = _fold_char(chr(code))
+        return value
+
+
+_TABLE = _FoldTable()
+# Characters that fold to themselves (checked by a test). Skipping runs of them instead of
+# looking each one up makes normalize() 1.5-3x faster on Chinese, English and Persian.
+IDENTITY_RANGES = (
+    ("a", "z"), ("0", "9"), (" ", "/"), (":", "@"), ("[", "`"), ("{", "~"),
+    ("\u0621", "\u0621"), ("\u0627", "\u0628"), ("\u062a", "\u063a"),
+    ("\u0641", "\u0642"), ("\u0644", "\u0648"), ("\u067e", "\u067e"), ("\u0686", "\u0686"),
+    ("\u0698", "\u0698"), ("\u06a9", "\u06a9"), ("\u06af", "\u06af"), ("\u06cc", "\u06cc"),
+    ("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"),
+)
+_TO_FOLD = re.compile(
+    "[^" + "".join(re.escape(lo) + "-" + re.escape(hi) for lo, hi in IDENTITY_RANGES) + "]+"
+)
+_AR = "\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"  # Arabic-script letters after folding
+# Context rules only ever delete characters, so normalize_with_map can apply the very same
+# regexes and drop the same positions from its offset map. Each starts with a literal
+# space so the regex engine can skip ahead to spaces.
+_DELETIONS = (
+    re.compile(r"^ +| (?= |$)"),  # trim and collapse spaces
+    # Persian verbal prefix written with a space: "می شود" == "می‌شود" == "میشود".
+    re.compile(rf" (?:(?<=(?<!\S)می )|(?<=(?<!\S)نمی ))(?=[{_AR}])"),
+    # Plural/comparative suffix written with a space: "کتاب ها" == "کتاب‌ها" == "کتابها".
+    re.compile(rf" (?<=[{_AR}] )(?=(?:هایی|های|ها|ترین|تر)(?![{_AR}]))"),
+)
+
+
+def normalize(text: str) -> str:
+    """Fold text for lexical matching (FTS, queries, parallel detection).
+
+    NFKD/casefold without marks, Persian letter and digit unification, ZWNJ-insensitive
+    Persian words, CJK/Persian punctuation to ASCII, whitespace collapsed to single spaces.
+    """
+    folded = _TO_FOLD.sub(_fold_run, text)
+    for pattern in _DELETIONS:
+        folded = pattern.sub("", folded)
+    return folded
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_TABLE)
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Return `(normalize(text), origin)` where `origin[k]` is the index in `text` of the
+    character that produced normalised character k (non-decreasing), for highlighting."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    done = 0
+    for run in _TO_FOLD.finditer(text):  # characters between runs map to themselves
+        pieces.append(text[done : run.start()])
+        origin.extend(range(done, run.start()))
+        for index in range(run.start(), run.end()):
+            folded = _TABLE[ord(text[index])]
+            pieces.append(folded)
+            origin.extend([index] * len(folded))
+        done = run.end()
+    pieces.append(text[done:])
+    origin.extend(range(done, len(text)))
+    result = "".join(pieces)
+    for pattern in _DELETIONS:
+        spans = [match.span() for match in pattern.finditer(result)]
+        if spans:
+            result, origin = _delete_spans(result, origin, spans)
+    return result, origin
+
+
+def _delete_spans(
+    text: str, origin: list[int], spans: list[tuple[int, int]]
+) -> tuple[str, list[int]]:
+    text_parts, origin_parts, previous = [], [], 0
+    for start, end in spans:
+        text_parts.append(text[previous:start])
+        origin_parts.extend(origin[previous:start])
+        previous = end
+    text_parts.append(text[previous:])
+    origin_parts.extend(origin[previous:])
+    return "".join(text_parts), origin_parts

@@ -1,0 +1,158 @@
+"""Ingest a corpus folder: load, clean, detect language, find structure, split; skip bad files."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from ingest.clean import clean_text
+from ingest.language import detect_language
+from ingest.load import iter_corpus_files, read_text
+from ingest.manifest import is_metadata_file, load_manifest
+from ingest.models import Document, DocumentMeta, Skipped
+from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP, TokenCounter, split_document
+from ingest.structure import find_structure
+from policykb.errors import UnreadableDocument
+
+# Called once per file, in corpus order: (source, n_passages, None) or (source, None, reason).
+OnFile = Callable[[str, int | None, str | None], None]
+_NOT_ID = re.compile(r"[^\w]+")
+
+
+@dataclass
+class IngestReport:
+    """What one pass over a corpus folder produced: documents, and files skipped with reasons."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def n_files(self) -> int:
+        return len(self.documents) + len(self.skipped)
+
+    @property
+    def n_passages(self) -> int:
+        return sum(len(doc.passages) for doc in self.documents)
+
+    def passages_by_language(self) -> dict[str, int]:
+        """Passage counts per language, largest first (passages are labelled one by one)."""
+        counts = Counter(p.language for doc in self.documents for p in doc.passages)
+        return dict(counts.most_common())
+
+
+def ingest_path(
+    root: Path,
+    count_tokens: TokenCounter,
+    manifest: dict[str, DocumentMeta] | None = None,
+    budget: int = DEFAULT_BUDGET,
+    overlap: int = DEFAULT_OVERLAP,
+    on_file: OnFile | None = None,
+) -> IngestReport:
+    """Ingest every corpus file under `root`; one broken file never stops the rest.
+
+    Args:
+        root: corpus folder.
+        count_tokens: content tokens of the embedding model (budget and passage sizes).
+        manifest: metadata by corpus-relative source path; None reads `root/manifest.json`
+            if there is one, {} ignores it.
+        budget, overlap: passage size limits in tokens (see ingest.split).
+        on_file: progress callback, see OnFile.
+    Returns:
+        IngestReport; document ids are unique, and stable across runs for the same files.
+    """
+    root = Path(root)
+    manifest = load_manifest(root) if manifest is None else manifest
+    report = IngestReport()
+    taken = {meta.id for meta in manifest.values()}
+    for item in iter_corpus_files(root):
+        if isinstance(item, Skipped):
+            outcome: Document | Skipped = item
+        else:
+            source = item.relative_to(root).as_posix()
+            if "/" not in source and is_metadata_file(source):
+                continue  # README.md and the like describe the corpus
+            outcome = _ingest_or_skip(item, root, count_tokens, manifest, budget, overlap, taken)
+        if isinstance(outcome, Skipped):
+            report.skipped.append(outcome)
+            if on_file:
+                on_file(outcome.path, None, outcome.reason)
+        else:
+            report.documents.append(outcome)
+            if on_file:
+                on_file(outcome.meta.source, len(outcome.passages), None)
+    return report
+
+
+def _ingest_or_skip(
+    path: Path, root: Path, count_tokens: TokenCounter, manifest: dict[str, DocumentMeta],
+    budget: int, overlap: int, taken: set[str],
+) -> Document | Skipped:
+    source = path.relative_to(root).as_posix()
+    try:
+        return ingest_file(path, root, count_tokens, manifest, budget, overlap, taken)
+    except UnreadableDocument as exc:
+        return Skipped(source, _one_line(str(exc)))
+    except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not stop the corpus
+        return Skipped(source, _one_line(f"unexpected {type(exc).__name__}: {exc}"))
+
+
+def ingest_file(
+    path: Path,
+    root: Path,
+    count_tokens: TokenCounter,
+    manifest: dict[str, DocumentMeta] | None = None,
+    budget: int = DEFAULT_BUDGET,
+    overlap: int = DEFAULT_OVERLAP,
+    taken_ids: set[str] | None = None,
+) -> Document:
+    """Ingest one corpus file (also used by incremental updates).
+
+    Args:
+        path: the file, inside `root`.
+        root: corpus folder; the document's source is the path relative to it.
+        manifest: curated metadata by source; a file missing from it gets derived metadata.
+        taken_ids: ids already in use; the new id is added. A derived id that collides
+            gets a suffix from the source path, so it is still the same on the next run.
+    Raises:
+        UnreadableDocument: the file cannot be read, or has no text left after cleaning.
+    """
+    path, root = Path(path), Path(root)
+    source = path.relative_to(root).as_posix()
+    raw = read_text(path, root)
+    text = clean_text(raw)
+    if not text.strip():
+        raise UnreadableDocument("no text left after cleaning")
+    meta = (manifest or {}).get(source)
+    language = (meta.language if meta and meta.language else "") or detect_language(text)
+    structure = find_structure(text, language)
+    if meta is None:
+        meta = DocumentMeta(id=derive_id(source, taken_ids or set()), title=structure.title,
+                            language=language, doc_type="article", source=source)
+    else:
+        meta = replace(meta, title=meta.title or structure.title, language=language,
+                       source=meta.source or source)
+    passages = split_document(text, structure, language, count_tokens, budget, overlap,
+                              doc_id=meta.id)
+    if not passages:
+        raise UnreadableDocument("no text besides a title or front matter")
+    if taken_ids is not None:
+        taken_ids.add(meta.id)
+    return Document(meta=meta, text=text, language=language, passages=passages,
+                    content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def derive_id(source: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """Slug of the file stem ("社会保险法-2018-12-29"); on a clash, add a hash of the path."""
+    stem = PurePosixPath(source).stem
+    slug = _NOT_ID.sub("-", stem.casefold()).strip("-_") or "doc"
+    if slug in taken:
+        slug = f"{slug}-{hashlib.sha1(source.encode('utf-8')).hexdigest()[:8]}"
+    return slug
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())[:300] or "unknown error"

@@ -1,0 +1,3 @@
+"""policykb: hybrid multilingual search over social-security policy texts."""
+
+__version__ = "0.1.0"

