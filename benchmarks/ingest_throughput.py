@@ -9,19 +9,16 @@ Also reports how many 第X条 articles fit the passage budget whole.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from index.embed import default_token_counter
 from ingest.pipeline import IngestReport, ingest_path
 from ingest.split import DEFAULT_BUDGET
 from ingest.structure import find_structure
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDERS = [ROOT.parent / "shared" / "corpus-sources", ROOT / "corpus"]
 
 

@@ -1,12 +1,13 @@
 """Precision and recall of index.parallels.link_parallels on NTREX (en/fa/zh translations).
 
-Usage: python -m benchmarks.parallel_linking [--thresholds 0.80,0.85,...] [--corpus-check]
+Usage: python -m benchmarks.parallel_linking [--cosines 0.8,0.85] [--gaps 0,0.01] [--corpus-check]
 
 Every English query sentence and every Persian and Chinese corpus sentence of
 /work/shared/eval/ntrex-xling is one passage in its own document; `enN`, `faN` and `zhN`
 translate each other. Precision = correct links / links made; recall = true en-fa, en-zh
 and fa-zh pairs linked / all such pairs among the texts. Vectors are cached in
-var/cache/ntrex_vectors.npy (keyed by the model fingerprint and the text list).
+var/cache/ntrex_vectors.npy (keyed by the model fingerprint and the text list; a
+.json beside it holds the key), the corpus check's in var/cache/corpus_vectors.npy.
 --corpus-check also reports how many passages of the English seed article 000 link to
 their Persian translation in article 002 of the shipped corpus.
 """
@@ -30,6 +31,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
 NTREX = REPO.parent / "shared" / "eval" / "ntrex-xling"
 CACHE = REPO / "var" / "cache" / "ntrex_vectors.npy"
+CORPUS_CACHE = REPO / "var" / "cache" / "corpus_vectors.npy"
+SENTENCE_CACHE = REPO / "var" / "cache" / "corpus_sentence_vectors.npy"
 _NUM = re.compile(r"\d+$")
 
 
@@ -44,25 +47,25 @@ def load_ntrex(root: Path) -> list[dict[str, Any]]:
              "key": _NUM.search(t["_id"]).group()} for i, t in enumerate(texts)]
 
 
-def cached_vectors(rows: list[dict[str, Any]], embedder: Any, path: Path) -> np.ndarray:
-    """Embed once; reuse while the model and the texts are the same."""
+def cached_vectors(texts: list[str], embedder: Any, path: Path) -> np.ndarray:
+    """Embed as passages once; reuse while the model and the texts are the same."""
     digest = hashlib.sha256(embedder.fingerprint.encode())
-    for r in rows:
-        digest.update(r["text"].encode("utf-8") + b"\0")
+    for text in texts:
+        digest.update(text.encode("utf-8") + b"\0")
     stamp = path.with_suffix(".json")
     if path.is_file() and stamp.is_file() and json.loads(stamp.read_text())["key"] == digest.hexdigest():
         return np.load(path)
-    vecs = embedder.encode_passages([r["text"] for r in rows])
+    vecs = embedder.encode_passages(texts)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, vecs)
-    stamp.write_text(json.dumps({"key": digest.hexdigest(), "n": len(rows)}))
+    stamp.write_text(json.dumps({"key": digest.hexdigest(), "n": len(texts)}))
     return vecs
 
 
 def score_links(rows: list[dict[str, Any]], links: list[list[int]]) -> dict[str, float]:
     """Precision over links made; recall over all true cross-language pairs present."""
     by_id = {r["id"]: r for r in rows}
-    made = {(min(r["id"], j), max(r["id"], j)) for r, js in zip(rows, links) for j in js}
+    made = {(min(r["id"], j), max(r["id"], j)) for r, js in zip(rows, links, strict=True) for j in js}
     correct = sum(1 for a, b in made if by_id[a]["key"] == by_id[b]["key"])
     langs: dict[str, set[str]] = {}
     for r in rows:
@@ -100,17 +103,31 @@ def corpus_rows(embedder: Any) -> tuple[list[dict[str, Any]], np.ndarray]:
              "source": doc.meta.source} for doc in report.documents for p in doc.passages]
     for i, r in enumerate(rows):
         r["id"] = i
-    vecs = embedder.encode_passages([embed_text(r["text"], r["title"], r["path"], "title")
-                                     for r in rows])
-    return rows, vecs
+    texts = [embed_text(r["text"], r["title"], r["path"], "title") for r in rows]
+    return rows, cached_vectors(texts, embedder, CORPUS_CACHE)
 
 
 def corpus_check(embedder: Any, params: Any) -> None:
-    """Print how many passages of seed article 000 (en) link to the right passage of 002."""
-    from index.parallels import link_parallels
+    """Print how many passages of seed article 000 (en) link to the right passage of 002,
+    linking the whole corpus the way the build would (see the report in index/parallels)."""
+    from index.duplicates import duplicate_groups
+    from index.parallels import content_vectors, link_parallels
+    from index.sentences import sentence_vectors_by_row, sentences_to_embed
 
     rows, vecs = corpus_rows(embedder)
-    links = link_parallels(rows, vecs, params)
+    sentences = sentences_to_embed(rows, include_single=True)
+    svecs = cached_vectors([t for *_, t in sentences], embedder, SENTENCE_CACHE)
+    by_row = sentence_vectors_by_row(rows, sentences, svecs, vecs)
+    groups = duplicate_groups(rows, vecs)
+    variants = {"passage vectors (title context)": link_parallels(rows, vecs, params, groups),
+                "sentence alignment": link_parallels(rows, content_vectors(by_row), params,
+                                                     groups, sentence_vecs=by_row)}
+    for name, links in variants.items():
+        print(f"\n{name}:")
+        _report_seed_links(rows, links)
+
+
+def _report_seed_links(rows: list[dict[str, Any]], links: list[list[int]]) -> None:
     right = wrong = expected = 0
     for r in (r for r in rows if r["source"].startswith("articles/000_")):
         want = SEED_PAIRS.get(r["path"][-1] if r["path"] else "")
@@ -122,14 +139,24 @@ def corpus_check(embedder: Any, params: Any) -> None:
             print(f"  000#{r['ordinal']} -> {other['doc_id']}#{other['ordinal']} "
                   f"{'right' if ok else 'WRONG'}: {other['text'][:40]!r}")
     n_links = sum(len(ls) for ls in links) // 2
-    print(f"000 -> 002: {right} of {expected} translatable passages linked right, "
+    print(f"  000 -> 002: {right} of {expected} translatable passages linked right, "
           f"{wrong} wrong links; {n_links} links in the whole corpus ({len(rows)} passages)")
+
+
+def orphaned(rows: list[dict[str, Any]], vecs: np.ndarray
+             ) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The same texts minus the fa and zh translations of every second English sentence:
+    in a real corpus most passages have no translation, and those must stay unlinked."""
+    en_keys = sorted({r["key"] for r in rows if r["language"] == "en"}, key=int)
+    drop = set(en_keys[::2])
+    keep = [i for i, r in enumerate(rows) if r["language"] == "en" or r["key"] not in drop]
+    return [dict(rows[i], id=n) for n, i in enumerate(keep)], vecs[keep]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--thresholds", default="0.0", help="comma list of min_cosine values")
-    parser.add_argument("--margins", default="", help="comma list of min_margin values")
+    parser.add_argument("--cosines", default="", help="comma list of min_score values")
+    parser.add_argument("--gaps", default="", help="comma list of min_gap values")
     parser.add_argument("--corpus-check", action="store_true", help="also link 000 <-> 002")
     args = parser.parse_args()
 
@@ -139,19 +166,22 @@ def main() -> None:
     embedder = Embedder()
     rows = load_ntrex(NTREX)
     started = time.perf_counter()
-    vecs = cached_vectors(rows, embedder, CACHE)
+    vecs = cached_vectors([r["text"] for r in rows], embedder, CACHE)
     print(f"{len(rows)} texts, vectors in {time.perf_counter() - started:.1f} s")
     base = ParallelParams()
-    margins = [float(m) for m in args.margins.split(",") if m] or [base.min_margin]
-    cosines = [float(c) for c in args.thresholds.split(",") if c] or [base.min_cosine]
-    print(f"{'min_cos':>7} {'margin':>6} {'links':>6} {'correct':>7} {'precision':>9} {'recall':>6}")
-    for cos in cosines:
-        for margin in margins:
-            params = replace(base, min_cosine=cos, min_margin=margin)
-            t0 = time.perf_counter()
-            s = score_links(rows, link_parallels(rows, vecs, params))
-            print(f"{cos:7.3f} {margin:6.3f} {s['links']:6d} {s['correct']:7d} "
-                  f"{s['precision']:9.3f} {s['recall']:6.3f}  ({time.perf_counter() - t0:.1f} s)")
+    cosines = [float(c) for c in args.cosines.split(",") if c] or [base.min_score]
+    gaps = [float(g) for g in args.gaps.split(",") if g] or [base.min_gap]
+    for name, (rs, vs) in (("all translations present", (rows, vecs)),
+                           ("half the English sentences orphaned", orphaned(rows, vecs))):
+        print(f"\n{name}: {len(rs)} texts")
+        print(f"{'min_score':>9} {'gap':>6} {'links':>6} {'correct':>7} {'true':>6} "
+              f"{'precision':>9} {'recall':>6}")
+        for cos in cosines:
+            for gap in gaps:
+                s = score_links(rs, link_parallels(rs, vs, replace(base, min_score=cos,
+                                                                    min_gap=gap)))
+                print(f"{cos:9.3f} {gap:6.3f} {s['links']:6d} {s['correct']:7d} "
+                      f"{s['true_pairs']:6d} {s['precision']:9.3f} {s['recall']:6.3f}")
     if args.corpus_check:
         corpus_check(embedder, base)
 

@@ -53,7 +53,7 @@ def labelled_rows(corpus: Path, labels: list[dict[str, Any]], count_tokens: Any
 def score(rows: list[dict[str, Any]], predicted: list[list[str]]) -> dict[str, dict[str, float]]:
     """Micro precision/recall per language and overall."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # hit, predicted, gold
-    for row, pred in zip(rows, predicted):
+    for row, pred in zip(rows, predicted, strict=True):
         for key in (row["language"], "all"):
             c = counts[key]
             c[0] += len(set(pred) & row["gold"])
@@ -91,7 +91,7 @@ def main() -> None:
             print(f"{key:5} {r['passages']:8d} {r['gold']:5d} {r['assigned']:8d} "
                   f"{r['precision']:9.3f} {r['recall']:7.3f}")
     if args.show_errors:
-        for row, pred in zip(rows, predicted):
+        for row, pred in zip(rows, predicted, strict=True):
             wrong, missed = set(pred) - row["gold"], row["gold"] - set(pred)
             if wrong or missed:
                 print(f"- {row['text'][:50]!r}: wrong {sorted(wrong)} missed {sorted(missed)}")

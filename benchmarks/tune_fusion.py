@@ -22,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from index.embed import Embedder  # noqa: E402
-from index.evaluate import ensure_index, load_beir, ndcg_at  # noqa: E402
-from index.build import BuildSettings  # noqa: E402
+from index.evaluate import EVAL_SETTINGS, ensure_index, load_beir, ndcg_at  # noqa: E402
 from index.fusion import FusionParams, fuse  # noqa: E402
 from index.generation import load_generation  # noqa: E402
 from index.search import scripts_of_lang  # noqa: E402
@@ -37,7 +36,7 @@ GOALS = {"stard-zh": 0.458, "parsinlu-fa": 0.861, "cmrc-zh": 0.977, "ntrex-xling
 def collect(folder: Path, work: Path, embedder: Embedder, pool: int) -> list[dict]:
     """Per query: candidate doc ids, raw dense and lexical scores, script agreement, qrels."""
     beir = load_beir(folder)
-    index_dir = ensure_index(beir, work, embedder, BuildSettings())
+    index_dir = ensure_index(beir, work, embedder, EVAL_SETTINGS)
     loaded = load_generation(index_dir)
     out = []
     qvecs = embedder.encode_queries([q["text"] for q in beir.queries.values()])

@@ -15,7 +15,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,8 @@ import numpy as np
 import policykb
 from index import generation as gen
 from index import lexical, store, vectors
-from index.cache import EmbeddingCache, embed_with_cache
-from index.enrich import enrich_passages
+from index.cache import EmbeddingCache, embed_spans_with_cache
+from index.enrich import enrich_passages, passage_spans
 from ingest.manifest import load_manifest
 from ingest.models import Document, Skipped
 from ingest.pipeline import ingest_path
@@ -46,6 +46,8 @@ class BuildSettings:
     overlap: int = DEFAULT_OVERLAP
     context: str = "title"  # what is prepended to a passage for embedding: "none" | "title"
     vector_kind: str = "auto"
+    sentence_vectors: bool = True  # per-sentence vectors for clause selection
+    topics_file: str | None = None  # taxonomy (corpus/topics.json) for topic tagging
 
 
 @dataclass
@@ -107,6 +109,8 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Any, *, update: boo
     Returns the result; raises PolicyKBError subclasses for conditions the user can fix.
     """
     settings = settings or BuildSettings()
+    if settings.topics_file is None and (Path(corpus_dir) / "topics.json").is_file():
+        settings = replace(settings, topics_file=str(Path(corpus_dir) / "topics.json"))
     started = time.perf_counter()
     with build_lock(Path(index_dir), wait):
         gen.clean_leftovers(Path(index_dir))
@@ -205,8 +209,17 @@ def write_generation(documents: list[Document], index_dir: Path, embedder: Any,
 
 
 def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings: BuildSettings,
-           progress: Progress | None, use_cache: bool) -> tuple[np.ndarray, int]:
-    texts = [embed_text(r["text"], r["title"], r["path"], settings.context) for r in rows]
+           progress: Progress | None, use_cache: bool
+           ) -> tuple[np.ndarray, list[np.ndarray], int]:
+    """Passage vectors and (if enabled) sentence vectors, from the cache where possible."""
+    texts, spans = [], []
+    sentence = passage_spans(rows) if settings.sentence_vectors else [[] for _ in rows]
+    for r, sp in zip(rows, sentence):
+        text = embed_text(r["text"], r["title"], r["path"], settings.context)
+        shift = len(text) - len(r["text"])  # the title line comes first
+        texts.append(text)
+        spans.append([(s + shift, e + shift) for s, e in sp])
+        r["spans"] = sp
     cache = EmbeddingCache(index_dir / CACHE_FILE, embedder.dim) if use_cache else None
     done = [0]
 
@@ -216,11 +229,22 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings:
             progress("embed", done[0], len(texts))
 
     try:
-        return embed_with_cache(texts, embedder.fingerprint, embedder.dim,
-                                embedder.encode_passages, cache, on_progress=tick)
+        return embed_spans_with_cache(texts, spans, embedder.fingerprint, embedder.dim,
+                                      embedder.encode_passages_with_spans, cache,
+                                      on_progress=tick)
     finally:
         if cache:
             cache.close()
+
+
+def sentence_rows(rows: list[dict[str, Any]], sent_vecs: list[np.ndarray]
+                  ) -> list[tuple[int, int, int, bytes]]:
+    """(passage_id, start, end, float16 vector) for every stored sentence."""
+    out = []
+    for r, vecs in zip(rows, sent_vecs):
+        for (s, e), v in zip(r.pop("spans"), vecs):
+            out.append((r["id"], s, e, v.astype(np.float16).tobytes()))
+    return out
 
 
 def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, embedder: Any,
@@ -229,12 +253,15 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     rows = passage_rows(documents, previous_ids(index_dir) if update else {})
-    vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress, use_cache)
+    vecs, sent_vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress,
+                                         use_cache)
     timings["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     for r in rows:
         r["lex"] = lexical.index_text(r["title"], " ".join(r["path"]), r["text"])
-    enrich_passages(rows, vecs)
+    enrich_passages(rows, vecs, embedder,
+                    Path(settings.topics_file) if settings.topics_file else None)
+    sentences = sentence_rows(rows, sent_vecs)
     for r in rows:
         del r["title"], r["path"]
     timings["analyze"] = time.perf_counter() - t0
@@ -242,6 +269,7 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     db = store.create_store(tmp / gen.STORE_FILE)
     store.write_documents(db, document_rows(documents))
     store.write_passages(db, rows)
+    store.write_sentences(db, sentences)
     store.write_meta(db, {"generation": gen_id})
     store.finish_store(db)
     ids = np.array([r["id"] for r in rows], dtype=np.int64)
@@ -267,7 +295,8 @@ def manifest_for(documents: list[Document], rows: list[dict[str, Any]], gen_id: 
         "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint,
                   "dim": embedder.dim, "normalized": True, "metric": "inner_product"},
         "splitter": {"budget_tokens": settings.budget, "overlap_tokens": settings.overlap,
-                     "embed_context": settings.context},
+                     "embed_context": settings.context,
+                     "sentence_vectors": settings.sentence_vectors},
         "vectors": {"kind": kind},
         "counts": {"documents": len(documents), "passages": len(rows), "by_language": by_lang},
         "corpus_fingerprint": fingerprint,

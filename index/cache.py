@@ -58,21 +58,51 @@ def embed_with_cache(texts: Sequence[str], fingerprint: str, dim: int,
                      chunk: int = 512, on_progress: Callable[[int], None] | None = None
                      ) -> tuple[np.ndarray, int]:
     """Vectors for `texts`, embedding only cache misses. Returns (vectors, n_embedded)."""
+    vecs, _, n = embed_spans_with_cache(
+        texts, [[] for _ in texts], fingerprint, dim,
+        lambda batch, _spans: (encode(batch), [np.empty((0, dim), np.float32)] * len(batch)),
+        cache, chunk, on_progress)
+    return vecs, n
+
+
+SpanEncoder = Callable[[list[str], list[list[tuple[int, int]]]],
+                       tuple[np.ndarray, list[np.ndarray]]]
+
+
+def embed_spans_with_cache(texts: Sequence[str], spans: Sequence[list[tuple[int, int]]],
+                           fingerprint: str, dim: int, encode: SpanEncoder,
+                           cache: EmbeddingCache | None, chunk: int = 512,
+                           on_progress: Callable[[int], None] | None = None
+                           ) -> tuple[np.ndarray, list[np.ndarray], int]:
+    """Passage vectors and span (sentence) vectors, embedding only texts with a cache miss.
+
+    Returns (vectors, span vectors per text, number of texts embedded).
+    """
     out = np.zeros((len(texts), dim), dtype=np.float32)
+    span_out: list[np.ndarray] = [np.empty((0, dim), np.float32)] * len(texts)
     keys = [text_key(fingerprint, t) for t in texts]
-    hits = cache.get_many(keys) if cache else {}
-    missing = [i for i, k in enumerate(keys) if k not in hits]
+    span_keys = [[f"{k}#{s}-{e}" for s, e in sp] for k, sp in zip(keys, spans)]
+    hits = cache.get_many(keys + [k for ks in span_keys for k in ks]) if cache else {}
+    missing = []
     for i, key in enumerate(keys):
-        if key in hits:
+        if key in hits and all(k in hits for k in span_keys[i]):
             out[i] = hits[key]
+            span_out[i] = np.array([hits[k] for k in span_keys[i]], np.float32).reshape(-1, dim)
+        else:
+            missing.append(i)
     if on_progress and len(texts) - len(missing):
         on_progress(len(texts) - len(missing))
     for start in range(0, len(missing), chunk):
         batch = missing[start : start + chunk]
-        vecs = encode([texts[i] for i in batch])
+        vecs, span_vecs = encode([texts[i] for i in batch], [list(spans[i]) for i in batch])
         out[batch] = vecs
+        items = []
+        for j, i in enumerate(batch):
+            span_out[i] = span_vecs[j]
+            items.append((keys[i], vecs[j]))
+            items.extend(zip(span_keys[i], span_vecs[j]))
         if cache:
-            cache.put_many([(keys[i], vecs[j]) for j, i in enumerate(batch)])
+            cache.put_many(items)
         if on_progress:
             on_progress(len(batch))
-    return out, len(missing)
+    return out, span_out, len(missing)

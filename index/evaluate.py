@@ -7,6 +7,7 @@ embedding cache and the corpus fingerprint make a repeated run skip the embeddin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import defaultdict
@@ -26,6 +27,8 @@ from ingest.structure import find_structure
 from policykb.errors import PolicyKBError
 
 MODES = ("lexical", "dense", "hybrid")
+# Eval sets need no clause selection or topics: only what ranking uses.
+EVAL_SETTINGS = BuildSettings(sentence_vectors=False)
 DEPTH = 100
 
 
@@ -115,7 +118,7 @@ def beir_documents(beir: BeirSet, count_tokens: Callable[[str], int],
         for p in passages:
             p.doc_id = meta.id
         docs.append(Document(meta=meta, text=text, language=lang, passages=passages,
-                             content_hash=str(hash(text))))
+                             content_hash=hashlib.sha256(text.encode()).hexdigest()))
     return docs
 
 
@@ -147,6 +150,7 @@ def evaluate_set(beir: BeirSet, index_dir: Path, embedder: Any, params: FusionPa
     loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
     searcher = Searcher(loaded, embedder, params)
     scores: dict[tuple[str, str], Scores] = defaultdict(Scores)
+    searcher.prime_queries([q["text"] for q in beir.queries.values()])
     try:
         for qid, q in beir.queries.items():
             lang = q.get("lang") or detect_language(q["text"])

@@ -28,7 +28,8 @@ class FusionParams:
     same_script_only: bool = True
     dense_pool: int = 100
     lexical_pool: int = 100
-    dense_margin: float = 0.08  # result set: cosines within this of the best, or lexical hits
+    dense_margin: float = 0.05  # result set: within this of the best cosine in its language
+    cross_margin: float = 0.12  # ... and within this of the best cosine overall
 
 
 def minmax(x: np.ndarray) -> np.ndarray:

@@ -1,21 +1,46 @@
-"""Turn a search candidate into the JSON hit shared by the CLI and the API."""
+"""Turn search candidates into the JSON hits shared by the CLI and the API."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from index.clauses import best_clause, term_spans
+from index.sentences import sentence_spans
 from index.store import SELECT_NEIGHBOURS
 
 
-def present_hit(searcher: Any, result: Any, cand: Any) -> dict[str, Any]:
-    """The hit as documented in docs/CONTRACTS.md (offsets in code points)."""
+def present_hits(searcher: Any, result: Any) -> list[dict[str, Any]]:
+    """The result's hits as documented in docs/CONTRACTS.md (offsets in code points)."""
+    store = searcher.gen.store
+    stored = store.sentences([c.id for c in result.hits])
+    return [present_hit(searcher, result, c, stored.get(c.id)) for c in result.hits]
+
+
+def clause_for(text: str, language: str, terms: tuple[str, ...], qvec: np.ndarray | None,
+               stored: list[tuple[int, int, bytes]] | None
+               ) -> tuple[tuple[int, int], list[tuple[int, int]]]:
+    """(clause span, highlight spans): sentence similarity from stored vectors, plus terms."""
+    highlights = term_spans(text, terms)
+    if stored and qvec is not None:
+        spans = [(s, e) for s, e, _ in stored]
+        vecs = np.stack([np.frombuffer(v, dtype=np.float16).astype(np.float32)
+                         for _, _, v in stored])
+        scores = (vecs @ qvec).tolist()
+    else:
+        spans, scores = sentence_spans(text, language), None
+    return best_clause(text, highlights, spans, scores), highlights
+
+
+def present_hit(searcher: Any, result: Any, cand: Any,
+                stored: list[tuple[int, int, bytes]] | None = None) -> dict[str, Any]:
     row = cand.row
     text = row["text"]
-    spans = term_spans(text, result.terms)
-    clause = best_clause(text, spans, searcher.sentence_scores(cand.id, text, result.query_vector))
+    clause, spans = clause_for(text, row["language"], result.terms, result.query_vector, stored)
     prev_id, next_id = searcher.gen.store.one(
         SELECT_NEIGHBOURS, {"doc": row["doc_id"], "ord": row["ordinal"]})
+    parallels = searcher.gen.store.passages(row["parallels"]) if row["parallels"] else {}
     return {
         "passage_id": cand.id, "doc_id": row["doc_id"], "title": row["title"],
         "heading_path": row["heading_path"], "language": row["language"],
@@ -25,7 +50,10 @@ def present_hit(searcher: Any, result: Any, cand: Any) -> dict[str, Any]:
         "clause": {"start": clause[0], "end": clause[1]},
         "highlights": [list(s) for s in spans],
         "prev_id": prev_id, "next_id": next_id,
-        "parallels": row["parallels"], "also_in": cand.also_in,
+        "parallels": [{"passage_id": p["id"], "doc_id": p["doc_id"], "title": p["title"],
+                       "language": p["language"], "text": p["text"]}
+                      for p in parallels.values()],
+        "also_in": cand.also_in,
         "scores": {"dense": round(cand.dense, 4), "lexical": round(cand.lexical, 4),
                    "fused": round(cand.fused, 4)},
     }

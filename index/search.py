@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from index.generation import Generation
 from index.vectors import search_vectors
 from ingest.language import script_of
 
+QUERY_CACHE_SIZE = 4096
 LANG_SCRIPT = {"zh": "han", "en": "latin", "fa": "arabic"}
 FACET_FIELDS = {"language": "language", "doc_type": "doc_type", "issuer": "issuer",
                 "doc": "doc_id", "topic": "topics"}
@@ -75,15 +77,30 @@ class Searcher:
         self.gen = generation
         self.embedder = embedder
         self.params = params or FusionParams()
-        self._embed_query = lru_cache(maxsize=2048)(self._encode)
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qlock = threading.Lock()
 
-    def _encode(self, query: str) -> np.ndarray:
-        return self.embedder.encode_queries([query])[0]
+    def _embed_query(self, query: str) -> np.ndarray:
+        """Query vector, from a small LRU cache (staff repeat and refine queries)."""
+        with self._qlock:
+            vec = self._qcache.get(query)
+            if vec is not None:
+                self._qcache.move_to_end(query)
+                return vec
+        vec = self.embedder.encode_queries([query])[0]
+        self._remember(query, vec)
+        return vec
 
-    def sentence_scores(self, passage_id: int, text: str, qvec: np.ndarray | None
-                        ) -> list[float] | None:
-        """Query similarity of each sentence of a passage (None: no sentence vectors)."""
-        return None
+    def _remember(self, query: str, vec: np.ndarray) -> None:
+        with self._qlock:
+            self._qcache[query] = vec
+            while len(self._qcache) > QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+
+    def prime_queries(self, queries: list[str]) -> None:
+        """Embed many queries in one batched call (evaluation, benchmarks)."""
+        for query, vec in zip(queries, self.embedder.encode_queries(queries)):
+            self._remember(query, vec)
 
     def search(self, req: SearchRequest) -> SearchResult:
         started = time.perf_counter()
@@ -144,7 +161,9 @@ class Searcher:
         d = np.array([dense[i] for i in ids], dtype=np.float64)
         lx = np.array([lex.get(i, 0.0) for i in ids], dtype=np.float64)
         fused = fuse(d, lx, script_ok, self.params)
-        keep = relevance_floor(d, lx * script_ok, self.params) if floor else np.ones(len(ids), bool)
+        cand_langs = [langs.get(i) or "und" for i in ids]
+        keep = (relevance_floor(d, lx * script_ok, cand_langs, self.params) if floor
+                else np.ones(len(ids), bool))
         order = np.argsort(-fused, kind="stable")
         return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]))
                 for j in order if keep[j]]
@@ -156,11 +175,24 @@ def scripts_of_lang(lang: str | None) -> set[str]:
     return set(LANG_SCRIPT.values())  # mixed or unknown: any script may match
 
 
-def relevance_floor(dense: np.ndarray, lexical_ok: np.ndarray, params: FusionParams) -> np.ndarray:
-    """Which candidates belong to the result set: near the best cosine, or a lexical match."""
+def relevance_floor(dense: np.ndarray, lexical_ok: np.ndarray, langs: list[str],
+                    params: FusionParams) -> np.ndarray:
+    """Which candidates form the result set: a lexical match, or a cosine close to the best
+    one *in its own language* and not far below the best overall.
+
+    Cross-language cosines run lower than same-language ones, so one global margin would
+    drop every Persian and Chinese answer to an English query; a per-language margin keeps
+    the best answers in each language the corpus holds.
+    """
     if dense.size == 0:
         return np.zeros(0, dtype=bool)
-    return (dense >= dense.max() - params.dense_margin) | (lexical_ok > 0)
+    best_by_lang: dict[str, float] = {}
+    for lang, score in zip(langs, dense):
+        best_by_lang[lang] = max(best_by_lang.get(lang, -1.0), float(score))
+    lang_best = np.array([best_by_lang[lang] for lang in langs])
+    near = (dense >= lang_best - params.dense_margin) & (
+        dense >= dense.max() - params.cross_margin)
+    return near | (lexical_ok > 0)
 
 
 def collapse_duplicates(pool: list[Candidate]) -> list[Candidate]:

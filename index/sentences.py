@@ -6,6 +6,8 @@ import re
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 # Full stops that end a sentence in any of our languages; "." is handled separately
 # because it also marks abbreviations, decimals and list numbers.
 _HARD_END = "。！？；!?;؟؛"
@@ -129,11 +131,14 @@ def _split_long(text: str, s: int, e: int, language: str, limit: int
     return [p for p in pieces if p[1] > p[0]]
 
 
-def sentences_to_embed(rows: list[dict[str, Any]]) -> list[tuple[int, int, int, str]]:
+def sentences_to_embed(rows: list[dict[str, Any]], include_single: bool = False
+                       ) -> list[tuple[int, int, int, str]]:
     """(passage_id, start, end, sentence_text) for every sentence worth its own vector.
 
-    A passage that is a single sentence is skipped: its passage vector already is the
-    sentence vector, so the caller reuses it and the build embeds nothing twice.
+    A passage that is a single sentence is skipped unless include_single: its passage
+    vector already stands for it, so the build embeds nothing twice. (Include them when
+    the vectors must be free of the title context the passage vector was embedded with,
+    as for parallel linking: see sentence_vectors_by_row.)
 
     Args:
         rows: dicts with "id", "text" and "language".
@@ -142,7 +147,25 @@ def sentences_to_embed(rows: list[dict[str, Any]]) -> list[tuple[int, int, int, 
     for r in rows:
         text = r["text"]
         spans = sentence_spans(text, r.get("language") or "und")
-        if len(spans) < 2:
+        if len(spans) < 2 and not include_single:
             continue
         out.extend((r["id"], s, e, text[s:e]) for s, e in spans)
     return out
+
+
+def sentence_vectors_by_row(rows: list[dict[str, Any]],
+                            sentences: list[tuple[int, int, int, str]],
+                            sentence_vecs: np.ndarray, passage_vecs: np.ndarray
+                            ) -> list[np.ndarray]:
+    """Row-aligned (m_i, dim) arrays of each passage's sentence vectors, in text order;
+    a passage without embedded sentences gets its passage vector as its one sentence.
+
+    Args:
+        sentences: what sentences_to_embed returned; sentence_vecs: their vectors.
+        passage_vecs: (n, dim), row-aligned with rows.
+    """
+    owned: dict[int, list[int]] = {}
+    for k, (pid, _, _, _) in enumerate(sentences):
+        owned.setdefault(pid, []).append(k)
+    return [sentence_vecs[owned[r["id"]]] if r["id"] in owned else passage_vecs[i : i + 1]
+            for i, r in enumerate(rows)]

@@ -29,6 +29,11 @@ CREATE TABLE passages (
 );
 CREATE INDEX passages_doc ON passages(doc_id, ordinal);
 CREATE VIRTUAL TABLE passages_fts USING fts5(lex, tokenize = "unicode61 remove_diacritics 0");
+CREATE TABLE sentences (
+    passage_id INTEGER NOT NULL REFERENCES passages(id), start INTEGER, "end" INTEGER,
+    vec BLOB
+);
+CREATE INDEX sentences_passage ON sentences(passage_id, start);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
@@ -58,6 +63,10 @@ SELECT_LEXICAL_FOR = (
     "WHERE passages_fts MATCH ? AND rowid IN ({marks})"
 )
 SELECT_LANGUAGES = "SELECT id, language FROM passages WHERE id IN ({marks})"
+SELECT_SENTENCES = (
+    'SELECT passage_id, start, "end", vec FROM sentences WHERE passage_id IN ({marks}) '
+    "ORDER BY passage_id, start"
+)
 SELECT_DOCUMENT = "SELECT * FROM documents WHERE id = ?"
 SELECT_DOCUMENTS = "SELECT id, title, language, doc_type, issuer, published, effective, source, n_passages FROM documents ORDER BY id"
 SELECT_DOC_PASSAGES = (
@@ -110,6 +119,13 @@ def write_passages(db: sqlite_utils.Database, rows: Sequence[dict[str, Any]]) ->
     )
     db.conn.executemany(
         "INSERT INTO passages_fts(rowid, lex) VALUES (?, ?)", ((r["id"], r["lex"]) for r in rows)
+    )
+
+
+def write_sentences(db: sqlite_utils.Database, rows: Sequence[tuple[int, int, int, bytes]]) -> None:
+    """Sentence spans (passage coordinates) with float16 vectors, for clause selection."""
+    db.conn.executemany(
+        'INSERT INTO sentences (passage_id, start, "end", vec) VALUES (?, ?, ?, ?)', rows
     )
 
 
@@ -202,6 +218,15 @@ class StoreReader:
             chunk = list(ids[start : start + 900])
             sql = SELECT_LEXICAL_FOR.format(marks=marks(len(chunk)))
             out.extend((r[0], r[1]) for r in self.all(sql, [match, *chunk]))
+        return out
+
+    def sentences(self, ids: Sequence[int]) -> dict[int, list[tuple[int, int, bytes]]]:
+        """Stored sentence spans and vectors of the given passages."""
+        out: dict[int, list[tuple[int, int, bytes]]] = {}
+        if ids:
+            sql = SELECT_SENTENCES.format(marks=marks(len(ids)))
+            for pid, s, e, vec in self.all(sql, list(ids)):
+                out.setdefault(pid, []).append((s, e, vec))
         return out
 
     def languages(self, ids: Sequence[int]) -> dict[int, str]:

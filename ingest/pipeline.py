@@ -126,15 +126,10 @@ def ingest_file(
     text = clean_text(raw)
     if not text.strip():
         raise UnreadableDocument("no text left after cleaning")
-    meta = (manifest or {}).get(source)
-    language = (meta.language if meta and meta.language else "") or detect_language(text)
+    listed = (manifest or {}).get(source)
+    language = (listed.language if listed else "") or detect_language(text)
     structure = find_structure(text, language)
-    if meta is None:
-        meta = DocumentMeta(id=derive_id(source, taken_ids or set()), title=structure.title,
-                            language=language, doc_type="article", source=source)
-    else:
-        meta = replace(meta, title=meta.title or structure.title, language=language,
-                       source=meta.source or source)
+    meta = _meta(listed, source, structure.title, language, taken_ids or set())
     passages = split_document(text, structure, language, count_tokens, budget, overlap,
                               doc_id=meta.id)
     if not passages:
@@ -143,6 +138,16 @@ def ingest_file(
         taken_ids.add(meta.id)
     return Document(meta=meta, text=text, language=language, passages=passages,
                     content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _meta(listed: DocumentMeta | None, source: str, title: str, language: str,
+          taken: set[str]) -> DocumentMeta:
+    """The manifest's entry with its gaps filled, or metadata derived from the file."""
+    if listed is None:
+        return DocumentMeta(id=derive_id(source, taken), title=title, language=language,
+                            doc_type="article", source=source)
+    return replace(listed, title=listed.title or title, language=language,
+                   source=listed.source or source)
 
 
 def derive_id(source: str, taken: set[str] | frozenset[str] = frozenset()) -> str:

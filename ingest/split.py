@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.language import detect_language
+from ingest.language import detect_language, script_of
 from ingest.models import Passage
-from ingest.structure import Section, Structure
+from ingest.structure import Section, Structure, clause_starts
 
 # e5-small reads 512 tokens including 2 special tokens and the "passage: " prompt. 320
 # content tokens leave ~150 tokens of headroom for the title / heading-path context line
@@ -78,6 +78,7 @@ def split_document(
         Passages in document order, ordinals 0..n-1.
     """
     count = _memo(count_tokens)
+    label = _labeller(text, language)
     spans: list[tuple[_Piece, list[str]]] = []
     for section, n_tokens in _units(text, structure.sections, count, budget):
         pieces = [_Piece(section.start, section.end, n_tokens)]
@@ -86,7 +87,9 @@ def split_document(
             pieces = _pack(text, pieces, count, budget)
         spans.extend((piece, section.heading_path) for piece in pieces)
     return [
-        _passage(text, piece, path, ordinal, doc_id, language, count)
+        Passage(doc_id=doc_id, ordinal=ordinal, text=(body := text[piece.start:piece.end]),
+                start=piece.start, end=piece.end, language=label(body),
+                heading_path=list(path), n_tokens=count(body))
         for ordinal, (piece, path) in enumerate(spans)
     ]
 
@@ -126,7 +129,7 @@ def _units(
         start, end = _strip(text, section.start, section.end)
         if start == end:
             continue
-        current = (Section(start, end, section.heading_path, section.is_article, section.clauses),
+        current = (Section(start, end, section.heading_path, section.is_article),
                    count(text[start:end]))
         if pending is not None:
             glued = _glue(text, pending, current, count, budget)
@@ -148,8 +151,7 @@ def _glue(
 ) -> tuple[Section, int] | None:
     """A tiny section joined to the next one; None where that would cut a fitting article."""
     (head, head_tokens), (section, n_tokens) = pending, current
-    merged = Section(head.start, section.end, section.heading_path, section.is_article,
-                     head.clauses + section.clauses)
+    merged = Section(head.start, section.end, section.heading_path, section.is_article)
     if n_tokens > budget:  # cut anyway: the heading just leads the first piece
         return merged, head_tokens + n_tokens
     merged_tokens = count(text[head.start:section.end])
@@ -165,7 +167,7 @@ def _pieces(
     cutters: list[Callable[[int, int], list[int]]] = [
         lambda s, e: _cuts(_BLANK_LINES, text, s, e),
         lambda s, e: _cuts(_NEWLINE, text, s, e),
-        lambda s, e: [c for c in section.clauses if s < c < e],
+        lambda s, e: clause_starts(text, s, e),
     ]
     pieces: list[_Piece] = []
     todo = [(section.start, section.end, 0)]
@@ -212,7 +214,7 @@ def _cut_sentences(
     chunks = splitter.split_text(text[start:end])
     return [
         _Piece(start + at, start + at + len(chunk), count(chunk))
-        for at, chunk in zip(_place(text[start:end], chunks), chunks)
+        for at, chunk in zip(_place(text[start:end], chunks), chunks, strict=True)
     ]
 
 
@@ -275,19 +277,18 @@ def _pack(text: str, pieces: list[_Piece], count: TokenCounter, budget: int) -> 
     return packed
 
 
-def _passage(
-    text: str, piece: _Piece, path: list[str], ordinal: int, doc_id: str, language: str,
-    count: TokenCounter,
-) -> Passage:
-    body = text[piece.start:piece.end]
-    detected = detect_language(_URL.sub(" ", body))
-    return Passage(
-        doc_id=doc_id,
-        ordinal=ordinal,
-        text=body,
-        start=piece.start,
-        end=piece.end,
-        language=detected if detected != "und" else language,
-        heading_path=list(path),
-        n_tokens=count(body),
-    )
+def _labeller(text: str, language: str) -> Callable[[str], str]:
+    """Language of each passage: detected one by one, so a Persian quote in an English
+    article is labelled fa. A document in a single script needs no per-passage detection
+    (and most of a statute corpus is Han only), which saves a scan per passage."""
+    scripts = script_of(text)
+    if len(scripts) <= 1:
+        whole = detect_language(text) if scripts else "und"
+        uniform = whole if whole != "und" else language
+        return lambda body: uniform
+
+    def label(body: str) -> str:
+        detected = detect_language(_URL.sub(" ", body))
+        return detected if detected != "und" else language
+
+    return label

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 _NUM = r"[一二三四五六七八九十百千零〇两\d]+"
 _MARKDOWN = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
@@ -56,13 +56,12 @@ _MAX_TITLE_CHARS = 200
 
 @dataclass
 class Section:
-    """Body text under one heading path; `clauses`: offsets where numbered clauses start."""
+    """A run of body text under one heading path: a heading's section or an article."""
 
     start: int
     end: int
     heading_path: list[str]
     is_article: bool = False
-    clauses: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -106,7 +105,6 @@ def find_structure(text: str, language: str) -> Structure:
     title, body_start = _find_title(text)
     marks = _find_marks(text, body_start, language)
     sections = _build_sections(text, body_start, marks)
-    _attach_clauses(text, body_start, sections)
     return Structure(title=title, sections=sections, body_start=body_start)
 
 
@@ -144,17 +142,13 @@ def _find_title(text: str) -> tuple[str, int]:
     return short[:_MAX_TITLE_CHARS].rstrip(), start
 
 
-def _attach_clauses(text: str, body_start: int, sections: list[Section]) -> None:
-    """Give each section the clause starts inside it (one regex pass over the body)."""
-    index = 0
-    for match in _CLAUSE.finditer(text, body_start):
-        at = match.start(1)
-        while index < len(sections) and sections[index].end <= at:
-            index += 1
-        if index == len(sections):
-            break
-        if at > sections[index].start:  # a clause at the very start opens nothing new
-            sections[index].clauses.append(at)
+def clause_starts(text: str, start: int, end: int) -> list[int]:
+    """Offsets in `text[start:end]` where a numbered clause starts ("（一）", "1、", "First,").
+
+    The splitter prefers to cut an over-long section there; computed on demand because
+    almost every section fits whole.
+    """
+    return [m.start(1) for m in _CLAUSE.finditer(text, start, end) if m.start(1) > start]
 
 
 def _find_marks(text: str, body_start: int, language: str) -> list[_Mark]:
@@ -261,7 +255,8 @@ def _build_sections(text: str, body_start: int, marks: list[_Mark]) -> list[Sect
         cuts.append((mark.start, [label for _, label in stack], False))
     sections: list[Section] = []
     pending = body_start
-    for (_, path, is_article), (end, _, _) in zip(cuts, cuts[1:] + [(len(text), [], False)]):
+    ends = [*cuts[1:], (len(text), [], False)]
+    for (_, path, is_article), (end, _, _) in zip(cuts, ends, strict=True):
         if end > pending and text[pending:end].strip():
             sections.append(Section(pending, end, path, is_article))
             pending = end

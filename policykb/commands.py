@@ -108,13 +108,14 @@ def run_search(query: str, index_dir: Path, embedder: Any, *, k: int, mode: str,
                as_json: bool, **filters: list[str]) -> None:
     from index.generation import load_generation
     from index.search import SearchRequest, Searcher
-    from policykb.render import hit_to_json, print_hit
+    from index.present import present_hits
+    from policykb.render import print_hit
 
     loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
     try:
         searcher = Searcher(loaded, embedder)
         result = searcher.search(SearchRequest(query=query, k=k, mode=mode, **filters))
-        hits = [hit_to_json(searcher, result, h) for h in result.hits]
+        hits = present_hits(searcher, result)
     finally:
         loaded.close()
     if as_json:
@@ -128,8 +129,7 @@ def run_search(query: str, index_dir: Path, embedder: Any, *, k: int, mode: str,
 
 def run_eval(sets: list[Path], work: Path, embedder: Any, modes: tuple[str, ...],
              as_json: bool) -> None:
-    from index.build import BuildSettings
-    from index.evaluate import ensure_index, evaluate_set, load_beir
+    from index.evaluate import EVAL_SETTINGS, ensure_index, evaluate_set, load_beir
     from index.fusion import FusionParams
 
     results = []
@@ -141,7 +141,7 @@ def run_eval(sets: list[Path], work: Path, embedder: Any, modes: tuple[str, ...]
             bar = bars.setdefault(stage, tqdm(total=total, desc=f"{beir.name} {stage}"))
             bar.update(done - bar.n)
 
-        index_dir = ensure_index(beir, work, embedder, BuildSettings(), progress)
+        index_dir = ensure_index(beir, work, embedder, EVAL_SETTINGS, progress)
         for bar in bars.values():
             bar.close()
         with tqdm(total=len(beir.queries), desc=f"{beir.name} queries") as qbar:

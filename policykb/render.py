@@ -6,8 +6,6 @@ from typing import Any
 
 import click
 
-from index.present import present_hit as hit_to_json  # noqa: F401 - re-exported for the CLI
-
 
 def highlighted(text: str, spans: list[list[int]]) -> str:
     """`text` with each [start, end) span in bold yellow (spans are code-point offsets)."""

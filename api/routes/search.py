@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppContext, context, search_allowed
 from api.schemas import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, SearchBody, SearchResponse
-from index.present import present_hit
+from index.present import present_hits
 from index.search import SearchRequest
 
 router = APIRouter(tags=["search"])
@@ -27,7 +27,7 @@ def run_search(ctx: AppContext, body: SearchBody) -> dict:
     )
     with ctx.state.use() as served:
         result = served.searcher.search(req)
-        hits = [present_hit(served.searcher, result, h) for h in result.hits]
+        hits = present_hits(served.searcher, result)
     return {"query": body.q, "total": result.total, "offset": body.offset, "k": body.k,
             "took_ms": round(result.took_ms, 2), "generation": result.generation,
             "hits": hits, "facets": result.facets}

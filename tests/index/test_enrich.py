@@ -9,8 +9,8 @@ import pytest
 
 from index.build import embed_text
 from index.duplicates import duplicate_groups
-from index.parallels import link_parallels
-from index.sentences import sentence_spans, sentences_to_embed
+from index.parallels import content_vectors, link_parallels
+from index.sentences import sentence_spans, sentence_vectors_by_row, sentences_to_embed
 from index.topics import (
     assign_topics,
     compile_keywords,
@@ -40,6 +40,15 @@ def fixture_rows(fixture_corpus, embedder):
 
 
 @pytest.fixture(scope="module")
+def fixture_sentences(fixture_rows, embedder):
+    """Title-free sentence vectors of every fixture passage (as the build stores them)."""
+    rows, vecs = fixture_rows
+    sentences = sentences_to_embed(rows, include_single=True)
+    svecs = embedder.encode_passages([t for *_, t in sentences])
+    return sentence_vectors_by_row(rows, sentences, svecs, vecs)
+
+
+@pytest.fixture(scope="module")
 def topic_model(embedder):
     topics = load_topics(TOPICS)
     return topics, topic_vectors(topics, embedder)
@@ -50,7 +59,7 @@ def topic_model(embedder):
 def _check_cover(text, spans):
     """In order, non-overlapping, trimmed, and every non-space character inside a span."""
     covered = set()
-    for (s, e), nxt in zip(spans, spans[1:] + [(len(text), len(text))]):
+    for (s, e), nxt in zip(spans, spans[1:] + [(len(text), len(text))], strict=True):
         assert 0 <= s < e <= nxt[0]
         assert not text[s].isspace() and not text[e - 1].isspace()
         covered.update(range(s, e))
@@ -98,10 +107,15 @@ def test_sentence_spans_cover_every_fixture_passage(fixture_rows):
 
 
 def test_sentences_to_embed_skips_single_sentence_passages():
-    rows = [{"id": 7, "text": "第三十三条 住房公积金管理中心应当依法接受审计部门的审计监督。", "language": "zh"},
+    single = "第三十三条 住房公积金管理中心应当依法接受审计部门的审计监督。"
+    rows = [{"id": 7, "text": single, "language": "zh"},
             {"id": 8, "text": "One sentence. And another one.", "language": "en"}]
-    assert sentences_to_embed(rows) == [(8, 0, 13, "One sentence."),
-                                        (8, 14, 30, "And another one.")]
+    sentences = sentences_to_embed(rows)
+    assert sentences == [(8, 0, 13, "One sentence."), (8, 14, 30, "And another one.")]
+    assert sentences_to_embed(rows, include_single=True)[0] == (7, 0, len(single), single)
+    passage_vecs = np.eye(2, dtype=np.float32)
+    by_row = sentence_vectors_by_row(rows, sentences, np.full((2, 2), 0.5), passage_vecs)
+    assert by_row[0].tolist() == [[1.0, 0.0]] and by_row[1].shape == (2, 2)
 
 
 # ---- topics -------------------------------------------------------------------------------
@@ -123,7 +137,7 @@ def test_clear_passages_get_their_topic(embedder, topic_model):
     topics, tvecs = topic_model
     rows = [{"text": t, "language": lang, "path": []} for lang, t, _ in CLEAR]
     got = assign_topics(rows, embedder.encode_passages([t for _, t, _ in CLEAR]), topics, tvecs)
-    for (_, _, want), assigned in zip(CLEAR, got):
+    for (_, _, want), assigned in zip(CLEAR, got, strict=True):
         assert assigned[:1] == [want], (want, assigned)
         assert len(assigned) <= 3
 
@@ -161,7 +175,7 @@ def test_topic_vectors_have_a_background_row(topic_model):
 def test_exact_reprint_grouped(fixture_rows):
     rows, vecs = fixture_rows
     groups = duplicate_groups(rows, vecs)
-    by_key = {(r["doc_id"], r["ordinal"]): g for r, g in zip(rows, groups)}
+    by_key = {(r["doc_id"], r["ordinal"]): g for r, g in zip(rows, groups, strict=True)}
     original = next(r for r in rows if r["doc_id"] == "en_key_relationships" and r["ordinal"] == 1)
     assert by_key[("en_reprint_goal_driven", 0)] == by_key[("en_key_relationships", 1)]
     assert by_key[("en_key_relationships", 1)] == original["id"]  # smallest id in the group
@@ -187,26 +201,28 @@ def test_near_identical_reprint_grouped(embedder):
 
 # ---- parallels ----------------------------------------------------------------------------
 
-def test_persian_translation_linked_to_english_original(fixture_rows):
+def test_persian_translation_linked_to_english_original(fixture_rows, fixture_sentences):
     rows, vecs = fixture_rows
-    links = link_parallels(rows, vecs)
-    by_id = {r["id"]: r for r in rows}
-    en = [r for r in rows if r["doc_id"] == "en_key_relationships" and r["path"]]
-    fa_by_heading = {r["path"][-1]: r["id"] for r in rows if r["doc_id"] == "fa_key_relationships"
-                     and r["path"]}
-    fa_order = [fa_by_heading.get(h) for h in FA_HEADINGS]
+    groups = duplicate_groups(rows, vecs)
+    links = link_parallels(rows, content_vectors(fixture_sentences), groups=groups,
+                           sentence_vecs=fixture_sentences)
+    position = {r["id"]: i for i, r in enumerate(rows)}
+    fa_by_heading = {r["path"][-1]: r["id"] for r in rows
+                     if r["doc_id"] == "fa_key_relationships" and r["path"]}
+    en = [i for i, r in enumerate(rows) if r["doc_id"] == "en_key_relationships" and r["path"]]
+    assert len(en) == len(FA_HEADINGS)
     right = 0
-    for r, want in zip(en, fa_order):
-        got = links[rows.index(r)]
-        for j in got:
-            assert by_id[j]["language"] != "en" and by_id[j]["doc_id"] != r["doc_id"]
-            assert j == want or by_id[j]["doc_id"] != "fa_key_relationships", (r["path"], got)
-        right += want in got
+    for i, heading in zip(en, FA_HEADINGS, strict=True):
+        want = fa_by_heading.get(heading) if heading else None
+        assert set(links[i]) <= {want}, (rows[i]["path"], links[i])  # never a wrong paragraph
+        right += want in links[i]
     assert right >= 0.8 * len(en)
-    # links are symmetric
-    for r, got in zip(rows, links):
+    for i, got in enumerate(links):  # across languages and documents, symmetric per group
         for j in got:
-            assert r["id"] in links[rows.index(by_id[j])]
+            other = rows[position[j]]
+            assert other["language"] != rows[i]["language"]
+            assert other["doc_id"] != rows[i]["doc_id"]
+            assert groups[i] in links[position[j]]
 
 
 # Persian headings of en_key_relationships' sections, in order ("Development and secure
@@ -217,12 +233,15 @@ FA_HEADINGS = ["رویکردهای هدفمند و مشکلگرا", "یکپار�
 
 
 def test_no_links_within_a_language_or_document(embedder):
-    texts = ["Unemployment benefit is paid monthly.", "Unemployment benefit is paid every month.",
-             "失业保险金按月发放。"]
-    rows = [{"id": i, "doc_id": "d1", "language": lang, "text": t}
-            for i, (t, lang) in enumerate(zip(texts, ["en", "en", "zh"]))]
+    texts = ["Unemployment benefit is paid monthly to insured people who lost their job.",
+             "失业保险金按月发放给失去工作的参保人员。",
+             "Unemployment benefit is paid every month to insured people who lost their job."]
+    rows = [{"id": i, "doc_id": doc, "language": lang, "text": t}
+            for i, (t, lang, doc) in enumerate(zip(texts, ["en", "zh", "en"], ["d1", "d1", "d2"],
+                                                    strict=True))]
     vecs = embedder.encode_passages(texts)
-    assert link_parallels(rows, vecs) == [[], [], []]  # en-en never; en-zh same document
-    rows[2]["doc_id"] = "d2"
-    links = link_parallels(rows, vecs)
-    assert links[2] in ([0], [1]) and not (links[0] and links[1])
+    # en-zh share a document, en-en share a language: nothing to link
+    assert link_parallels(rows[:2], vecs[:2]) == [[], []]
+    assert link_parallels([rows[0], rows[2]], vecs[[0, 2]]) == [[], []]
+    rows[1]["doc_id"] = "d3"
+    assert link_parallels(rows[:2], vecs[:2]) == [[1], [0]]

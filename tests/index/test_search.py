@@ -11,7 +11,7 @@ import pytest
 
 from index.build import build_index
 from index.generation import load_generation
-from index.present import present_hit
+from index.present import present_hits
 from index.search import SearchRequest, Searcher
 from ingest.clean import normalize
 
@@ -112,6 +112,6 @@ def test_filters_and_facets_agree_with_hits(corpus_searcher):
 
 def test_hits_carry_explain_and_heading_path(corpus_searcher):
     result = corpus_searcher.search(SearchRequest("养老保险基金监管", k=5))
-    hit = present_hit(corpus_searcher, result, result.hits[0])
+    hit = present_hits(corpus_searcher, result)[0]
     assert hit["title"] and hit["heading_path"]
     assert hit["scores"]["fused"] >= 0 and hit["scores"]["dense"] > 0

@@ -146,6 +146,9 @@ def test_passage_languages() -> None:
     assert {p.language for p in _split("عنوان\n\n" + fa, "fa")} == {"fa"}
     assert {p.language for p in _split("标题\n\n第一条 本法自2011年7月1日起施行。", "zh")} == {"zh"}
     assert {p.language for p in _split("Title\n\nPensions rise.", "en")} == {"en"}
+    mixed = ("Title\n\nPensions rise every year for all retired workers.\n\n"
+             "امنیت اجتماعی یکی از مسائل اصلی اداره کشور است.\n\n养老金每年上调。")
+    assert [p.language for p in _split(mixed, "en", budget=12)] == ["en", "fa", "zh"]
 
 
 def test_token_counts_are_not_recounted_per_merge() -> None:
@@ -166,7 +169,8 @@ def _documents(draw: st.DrawFn) -> str:
     pieces = st.sampled_from([
         "第一条 ", "第二十三条 ", "## 第一章 总则", "### 第一节 规定", "（一）", "1、 ", "First, ",
         "社会保险", "。", "，", "；", "Pension rules apply", ". ", ", ", "تأمین اجتماعی", "،", ".",
-        "\n", "\n\n", " ", "\u3000", "Short heading", "\t", "!", "？",
+        "\n", "\n\n", " ", "\u3000", "Short heading", "\t", "!", "？", "---\n", "# Title\n",
+        "Article 2 The State", "ماده ۱ - ", "Chapter 3 Benefits",
     ])
     return "".join(draw(st.lists(pieces, max_size=120)))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.structure import Structure, find_structure
+from ingest.structure import Structure, clause_starts, find_structure
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SEEDS = SHARED / "seeds"
@@ -90,7 +90,8 @@ def test_article_runs_to_the_next_article_and_keeps_cross_references() -> None:
 def test_numbered_items_are_clause_starts_inside_the_article() -> None:
     structure = find_structure(LAW, "zh")
     article = next(s for s in structure.sections if s.heading_path[-1:] == ["第三十条"])
-    assert [LAW[c:c + 3] for c in article.clauses] == ["（一）", "（二）"]
+    starts = clause_starts(LAW, article.start, article.end)
+    assert [LAW[c:c + 3] for c in starts] == ["（一）", "（二）"]
 
 
 def test_plain_text_law_without_markdown() -> None:
@@ -159,7 +160,7 @@ def test_inline_numbered_heading_and_ordinal_clauses() -> None:
     assert structure.sections[-1].heading_path == [
         "1、 Optimize the structure of social security system"
     ]
-    starts = [text[c:c + 6] for s in structure.sections for c in s.clauses]
+    starts = [text[c:c + 6] for s in structure.sections for c in clause_starts(text, s.start, s.end)]
     assert starts == ["First,", "Second"]  # the heading opens its own section
 
 
