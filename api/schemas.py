@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MAX_OFFSET = 1000
+# Embedding/override/isolate controls could reorder the UI text around an echoed query.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class SearchBody(BaseModel):
@@ -26,6 +30,14 @@ class SearchBody(BaseModel):
     date_to: date | None = None
     k: int = Field(10, ge=1, le=MAX_K)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    @field_validator("q")
+    @classmethod
+    def neutralise_bidi(cls, value: str) -> str:
+        cleaned = BIDI_CONTROLS.sub("", value).strip()
+        if not cleaned:
+            raise ValueError("query is empty")
+        return cleaned
 
 
 class Span(BaseModel):

@@ -33,6 +33,7 @@ NTREX = REPO.parent / "shared" / "eval" / "ntrex-xling"
 CACHE = REPO / "var" / "cache" / "ntrex_vectors.npy"
 CORPUS_CACHE = REPO / "var" / "cache" / "corpus_vectors.npy"
 SENTENCE_CACHE = REPO / "var" / "cache" / "corpus_sentence_vectors.npy"
+LATE_CACHE = REPO / "var" / "cache" / "corpus_late_chunks.npz"
 _NUM = re.compile(r"\d+$")
 
 
@@ -65,7 +66,8 @@ def cached_vectors(texts: list[str], embedder: Any, path: Path) -> np.ndarray:
 def score_links(rows: list[dict[str, Any]], links: list[list[int]]) -> dict[str, float]:
     """Precision over links made; recall over all true cross-language pairs present."""
     by_id = {r["id"]: r for r in rows}
-    made = {(min(r["id"], j), max(r["id"], j)) for r, js in zip(rows, links, strict=True) for j in js}
+    made = {(min(r["id"], j), max(r["id"], j))
+            for r, js in zip(rows, links, strict=True) for j in js}
     correct = sum(1 for a, b in made if by_id[a]["key"] == by_id[b]["key"])
     langs: dict[str, set[str]] = {}
     for r in rows:
@@ -119,12 +121,41 @@ def corpus_check(embedder: Any, params: Any) -> None:
     svecs = cached_vectors([t for *_, t in sentences], embedder, SENTENCE_CACHE)
     by_row = sentence_vectors_by_row(rows, sentences, svecs, vecs)
     groups = duplicate_groups(rows, vecs)
-    variants = {"passage vectors (title context)": link_parallels(rows, vecs, params, groups),
-                "sentence alignment": link_parallels(rows, content_vectors(by_row), params,
-                                                     groups, sentence_vecs=by_row)}
+    late = late_chunks(rows, embedder)
+    variants = {
+        "passage vectors (title context), as build vectors": link_parallels(
+            rows, vecs, params, groups),
+        "late-chunked sentence vectors of title-free passages": link_parallels(
+            rows, content_vectors(late), params, groups, sentence_vecs=late),
+        "separately embedded title-free sentences": link_parallels(
+            rows, content_vectors(by_row), params, groups, sentence_vecs=by_row)}
     for name, links in variants.items():
         print(f"\n{name}:")
         _report_seed_links(rows, links)
+
+
+def late_chunks(rows: list[dict[str, Any]], embedder: Any) -> list[np.ndarray]:
+    """Per passage: sentence vectors pooled from one title-free forward pass (late
+    chunking, Embedder.encode_passages_with_spans); single-sentence passages get the
+    passage vector. Cached in var/cache/corpus_late_chunks.npz."""
+    from index.sentences import sentence_spans
+
+    spans = [sp if len(sp := sentence_spans(r["text"], r["language"])) > 1 else []
+             for r in rows]
+    digest = hashlib.sha256(embedder.fingerprint.encode())
+    for r in rows:
+        digest.update(r["text"].encode("utf-8") + b"\0")
+    path = LATE_CACHE.with_name(f"{LATE_CACHE.stem}-{digest.hexdigest()[:16]}.npz")
+    if not path.is_file():
+        passage, sentences = embedder.encode_passages_with_spans([r["text"] for r in rows],
+                                                                 spans)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, passage=passage, flat=np.concatenate(sentences),
+                 counts=np.array([len(x) for x in sentences]))
+    data = np.load(path)
+    ends = np.cumsum(data["counts"])
+    return [data["flat"][e - n : e] if n else data["passage"][i : i + 1]
+            for i, (n, e) in enumerate(zip(data["counts"], ends, strict=True))]
 
 
 def _report_seed_links(rows: list[dict[str, Any]], links: list[list[int]]) -> None:

@@ -48,7 +48,9 @@ def build_synthetic(index_dir: Path, n: int, embedder, seed: int = 0) -> None:
     nrng = np.random.default_rng(seed)
     sentences, svecs = corpus_sentences(embedder)
     docs, cache_items = [], []
-    settings = BuildSettings()
+    # Sentence vectors are not cached for synthetic texts: clauses fall back to
+    # term matching, which is also what a passage without sentence vectors gets.
+    settings = BuildSettings(sentence_vectors=False)
     for i in range(n):
         picks = [rng.randrange(len(sentences)) for _ in range(rng.randint(2, 5))]
         lang = sentences[picks[0]][0]

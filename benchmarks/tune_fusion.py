@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import pickle
 import os
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ from index.generation import load_generation  # noqa: E402
 from index.search import scripts_of_lang  # noqa: E402
 from index.vectors import search_vectors  # noqa: E402
 from index import lexical  # noqa: E402
+from ingest.clean import normalize_for_model  # noqa: E402
 from ingest.language import script_of  # noqa: E402
 
 GOALS = {"stard-zh": 0.458, "parsinlu-fa": 0.861, "cmrc-zh": 0.977, "ntrex-xling": 0.860}
@@ -39,7 +41,8 @@ def collect(folder: Path, work: Path, embedder: Embedder, pool: int) -> list[dic
     index_dir = ensure_index(beir, work, embedder, EVAL_SETTINGS)
     loaded = load_generation(index_dir)
     out = []
-    qvecs = embedder.encode_queries([q["text"] for q in beir.queries.values()])
+    # the product embeds the normalised query (index.search.Searcher._embed_query)
+    qvecs = embedder.encode_queries([normalize_for_model(q["text"]) for q in beir.queries.values()])
     for (qid, q), qv in zip(beir.queries.items(), qvecs):
         terms = lexical.query_terms(q["text"])
         match = lexical.fts_query(terms)
@@ -89,18 +92,27 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=100)
     args = ap.parse_args()
     embedder = Embedder()
-    pools = {f.name: collect(f, args.work, embedder, args.pool) for f in args.sets}
+    pools = {}
+    for f in args.sets:
+        cached = args.work / f"tune-pools-{f.name}.pkl"
+        if cached.is_file():
+            pools[f.name] = pickle.loads(cached.read_bytes())
+        else:
+            pools[f.name] = collect(f, args.work, embedder, args.pool)
+            cached.write_bytes(pickle.dumps(pools[f.name]))
     for name, p in pools.items():
         print(f"{name:12} dense={score(p, None, 'dense'):.4f} lexical={score(p, None, 'lexical'):.4f}"
               f" default={score(p, FusionParams()):.4f}")
-    grid = itertools.product([0.1, 0.2, 0.3, 0.4, 0.5, 0.7], [0.0, 0.5, 1.0, 2.0], [True, False])
+    grid = itertools.product([0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0], [0.0, 0.5, 1.0],
+                             [True, False], [0.0, 0.02, 0.05, 0.1])
     best = []
-    for w, boost, same in grid:
-        params = FusionParams(lexical_weight=w, peak_boost=boost, same_script_only=same)
+    for w, boost, same, scale in grid:
+        params = FusionParams(lexical_weight=w, peak_boost=boost, same_script_only=same,
+                              dense_scale=scale)
         res = {name: score(p, params) for name, p in pools.items()}
         margin = min(res[n] - GOALS.get(n, 0) for n in res)
-        best.append((margin, w, boost, same, res))
-        print(f"w={w:.2f} boost={boost:.1f} same_script={same!s:5} " +
+        best.append((margin, w, boost, same, scale, res))
+        print(f"w={w:.2f} boost={boost:.1f} same_script={same!s:5} scale={scale:.2f} " +
               " ".join(f"{n}={v:.4f}" for n, v in res.items()))
     best.sort(key=lambda t: -t[0])
     print("best (min margin over goals):", best[0])

@@ -44,7 +44,10 @@ class BuildSettings:
 
     budget: int = DEFAULT_BUDGET
     overlap: int = DEFAULT_OVERLAP
-    context: str = "title"  # what is prepended to a passage for embedding: "none" | "title"
+    # What is prepended to a passage for embedding: "none" | "title". "none": a title line
+    # makes a document's passages alike, which breaks cross-language parallel linking
+    # (000<->002 seeds: 1 of 5 linked with titles, 5 of 5 without; index/enrich.py).
+    context: str = "none"
     vector_kind: str = "auto"
     sentence_vectors: bool = True  # per-sentence vectors for clause selection
     topics_file: str | None = None  # taxonomy (corpus/topics.json) for topic tagging
@@ -77,6 +80,11 @@ def build_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
         yield
     finally:
         fh.close()
+
+
+def cache_path(index_dir: Path) -> Path:
+    """The embedding cache: beside the generations, or shared (env POLICYKB_EMBED_CACHE)."""
+    return Path(os.environ.get("POLICYKB_EMBED_CACHE") or index_dir / CACHE_FILE)
 
 
 def new_generation_id() -> str:
@@ -220,7 +228,7 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings:
         texts.append(text)
         spans.append([(s + shift, e + shift) for s, e in sp])
         r["spans"] = sp
-    cache = EmbeddingCache(index_dir / CACHE_FILE, embedder.dim) if use_cache else None
+    cache = EmbeddingCache(cache_path(index_dir), embedder.dim) if use_cache else None
     done = [0]
 
     def tick(n: int) -> None:
@@ -259,7 +267,7 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     t0 = time.perf_counter()
     for r in rows:
         r["lex"] = lexical.index_text(r["title"], " ".join(r["path"]), r["text"])
-    enrich_passages(rows, vecs, embedder,
+    enrich_passages(rows, vecs, sent_vecs, embedder,
                     Path(settings.topics_file) if settings.topics_file else None)
     sentences = sentence_rows(rows, sent_vecs)
     for r in rows:

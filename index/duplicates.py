@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -16,8 +17,11 @@ NEIGHBOURS = 5
 # Passage vectors carry their document title as context, so a reprint under another title
 # lands near 0.97, not 1.0; the cosine only proposes pairs, the text check decides.
 MIN_COSINE = 0.95
-MIN_TEXT_RATIO = 0.9  # difflib ratio of the normalised texts
-MAX_LENGTH_RATIO = 1.15  # longer/shorter normalised length
+MAX_EDIT_SHARE = 0.03  # changed characters / longer text ...
+MIN_EDITS = 3  # ... but a few changed characters are always allowed (a comma, a typo)
+MAX_LENGTH_RATIO = 1.1  # longer/shorter normalised length
+# Numbers outside "第...条/章" labels: a reprint keeps its dates, amounts and rates.
+_NUMBER = re.compile(r"第?(?:[0-9]+(?:[.,][0-9]+)*|[零一二两三四五六七八九十百千万亿]+)")
 
 
 class _Groups:
@@ -80,14 +84,26 @@ def near_pairs(vecs: np.ndarray, k: int = NEIGHBOURS, min_cosine: float = MIN_CO
     return sorted(pairs)
 
 
+def _numbers(text: str) -> list[str]:
+    return sorted(n for n in _NUMBER.findall(text) if not n.startswith("第"))
+
+
 def _same_text(rows: list[dict[str, Any]], keys: list[str], i: int, j: int) -> bool:
-    """Near-identical: same language, similar length, and nearly the same characters
-    (a vector match alone could pair two articles written from one template)."""
+    """Near-identical: same language, the same numbers, and at most a few characters
+    different. Laws repeat template articles that differ in one term or one date
+    ("基本养老保险" / "基本医疗保险", "2021年5月1日" / "2021年7月1日"); their vectors are
+    0.97+ apart yet they are different provisions, so the text decides, not the vector."""
     if rows[i].get("language") != rows[j].get("language"):
         return False
     a, b = keys[i], keys[j]
-    short, long_ = sorted((len(a), len(b)))
-    if short == 0 or long_ / short > MAX_LENGTH_RATIO:
+    longer = max(len(a), len(b))
+    if min(len(a), len(b)) == 0 or longer / min(len(a), len(b)) > MAX_LENGTH_RATIO:
+        return False
+    if _numbers(a) != _numbers(b):
         return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.quick_ratio() >= MIN_TEXT_RATIO and matcher.ratio() >= MIN_TEXT_RATIO
+    if matcher.quick_ratio() < 1 - MAX_EDIT_SHARE * 2:
+        return False
+    edits = sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes()
+                if op != "equal")
+    return edits <= max(MIN_EDITS, MAX_EDIT_SHARE * longer)

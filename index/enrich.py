@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from index.duplicates import duplicate_groups
-from index.parallels import link_parallels
+from index.parallels import content_vectors, link_parallels
 from index.sentences import sentence_spans
 from index.topics import assign_topics, load_topics, topic_vectors
 
@@ -24,11 +24,18 @@ def passage_spans(rows: list[dict[str, Any]]) -> list[list[tuple[int, int]]]:
     return out
 
 
-def enrich_passages(rows: list[dict[str, Any]], vecs: np.ndarray, embedder: Any,
-                    topics_file: Path | None) -> None:
-    """Fill `dup_group`, `topics` and `parallels` for every row (in place)."""
+def enrich_passages(rows: list[dict[str, Any]], vecs: np.ndarray,
+                    sent_vecs: list[np.ndarray], embedder: Any, topics_file: Path | None) -> None:
+    """Fill `dup_group`, `topics` and `parallels` for every row (in place).
+
+    Parallels need title-free vectors (a title pulls all of a document's passages
+    together, so translations stop standing out); builds therefore embed passages
+    without a context line (BuildSettings.context = "none").
+    """
     groups = duplicate_groups(rows, vecs)
-    parallels = link_parallels(rows, vecs, groups=groups)
+    by_row = [s if len(s) else vecs[i : i + 1] for i, s in enumerate(sent_vecs)]
+    parallels = link_parallels(rows, content_vectors(by_row), groups=groups,
+                               sentence_vecs=by_row)
     if topics_file is not None and Path(topics_file).is_file():
         topics = load_topics(Path(topics_file))
         assigned = assign_topics(rows, vecs, topics, topic_vectors(topics, embedder))

@@ -4,14 +4,14 @@ Rank fusion (RRF) throws away how sure each half is, which is why naive RRF lose
 alone on cross-lingual and Persian sets. We fuse *scores* instead, over the union of both
 candidate lists with both scores computed for every candidate:
 
-- dense: cosine, mapped to [0, 1] over the candidate pool's range;
-- lexical: BM25, divided by the best BM25 of the pool, and counted only when the passage
-  shares a script with the query (an English query can't lexically match Persian text,
-  and a stray Latin token must not pull Chinese passages up);
-- weight of the lexical half: scaled by how peaked its scores are (one clearly best match
-  is evidence; a flat list of weak matches is noise).
+- dense: the cosine's distance below the pool's best cosine, in units of `dense_scale`
+  (an absolute scale: min-max over the pool stretched noise when all cosines were close);
+- lexical: BM25 divided by the best BM25 of the pool; gating it to passages that share
+  the query's script is available (`same_script_only`) but measured worse, see below;
+- weight of the lexical half: scaled up by how peaked its scores are (one clearly best
+  match is evidence; a flat list of weak matches is noise).
 
-Parameters were tuned on the dev sets with `policykb eval` (see README, "Retrieval quality").
+Tuned on the dev sets with benchmarks/tune_fusion.py (README, "Retrieval quality").
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ import numpy as np
 class FusionParams:
     lexical_weight: float = 0.3
     peak_boost: float = 0.5  # extra lexical weight for a peaked BM25 list
-    same_script_only: bool = True
+    # Measured on ntrex-xling dev: English names and numbers matching inside Chinese and
+    # Persian translations are real evidence (0.865 with them, 0.857 script-gated).
+    same_script_only: bool = False
     dense_pool: int = 100
     lexical_pool: int = 100
+    dense_scale: float = 0.10  # dense = (cos - best) / dense_scale; 0: min-max over the pool
     dense_margin: float = 0.05  # result set: within this of the best cosine in its language
     cross_margin: float = 0.12  # ... and within this of the best cosine overall
 
@@ -53,7 +56,10 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, script_ok: np.ndarray,
          params: FusionParams) -> np.ndarray:
     """Fused scores for a candidate pool, given raw cosines and raw BM25 (0 = no match)."""
     lex = np.where(script_ok, lexical, 0.0) if params.same_script_only else lexical
-    d = minmax(dense)
+    if params.dense_scale > 0:
+        d = (dense - dense.max()) / params.dense_scale if dense.size else dense
+    else:
+        d = minmax(dense)
     best = float(lex.max()) if lex.size else 0.0
     if best <= 0:
         return d

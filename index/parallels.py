@@ -42,27 +42,24 @@ def link_parallels(rows: list[dict[str, Any]], vecs: np.ndarray,
     Args:
         rows: dicts with "id", "doc_id", "language" ("zh", "en" or "fa"; others are never
             linked) and "text".
-        vecs: (n, dim) unit vectors that find the candidates. Vectors embedded with the
-            document title as context link poorly (the title pulls every passage of a
-            document together); content_vectors(sentence_vecs) avoids that.
+        vecs: (n, dim) unit vectors that find the candidates, embedded WITHOUT the
+            document title: title context pulls a document's passages together and links
+            1 of 5 translated seed passages instead of 5 of 5 (benchmarks/parallel_linking
+            --corpus-check). content_vectors(sentence_vecs) is a good choice.
         groups: duplicate group per row (index.duplicates.duplicate_groups): only a group's
             first passage takes part, so a reprint neither steals its original's partner
             nor shrinks its gap; the other members get the same links.
-        sentence_vecs: optional row-aligned (m_i, dim) unit sentence vectors. Candidates
-            are then scored by sentence alignment, which separates a translation from a
-            passage on the same subject far better than one vector per passage.
+        sentence_vecs: optional row-aligned (m_i, dim) unit sentence vectors, title-free
+            too (late chunks of a title-free forward pass work; a single-sentence passage
+            gets its passage vector). Candidates are then scored by sentence alignment,
+            which tells a translation from a passage on the same subject far better.
     Returns:
         Row-aligned lists of passage ids (group representatives).
     """
     p = params or ParallelParams()
     vecs = np.ascontiguousarray(vecs, dtype=np.float32)
     docs = np.unique([str(r.get("doc_id")) for r in rows], return_inverse=True)[1]
-    sides = {}
-    for lang in LANGUAGES:
-        pos = [i for i, r in enumerate(rows) if r.get("language") == lang
-               and (groups is None or groups[i] == r["id"])]
-        if pos:
-            sides[lang] = np.array(pos, dtype=np.int64)
+    sides = _sides(rows, groups)
     found: dict[int, list[tuple[float, int]]] = {}
     for a, b in combinations(sides, 2):
         pairs = _candidates(vecs, docs, sides[a], sides[b], p.candidates)
@@ -77,6 +74,17 @@ def link_parallels(rows: list[dict[str, Any]], vecs: np.ndarray,
         position = {r["id"]: i for i, r in enumerate(rows)}
         out = [out[position.get(g, i)] for i, g in enumerate(groups)]
     return out
+
+
+def _sides(rows: list[dict[str, Any]], groups: list[int] | None) -> dict[str, np.ndarray]:
+    """Row positions per language, one per duplicate group."""
+    sides = {}
+    for lang in LANGUAGES:
+        pos = [i for i, r in enumerate(rows) if r.get("language") == lang
+               and (groups is None or groups[i] == r["id"])]
+        if pos:
+            sides[lang] = np.array(pos, dtype=np.int64)
+    return sides
 
 
 def content_vectors(sentence_vecs: list[np.ndarray]) -> np.ndarray:

@@ -33,6 +33,13 @@ def clause_for(text: str, language: str, terms: tuple[str, ...], qvec: np.ndarra
     return best_clause(text, highlights, spans, scores), highlights
 
 
+def parallel_refs(store: Any, ids: list[int]) -> list[dict[str, Any]]:
+    """The passages that translate a passage, as small references for the page."""
+    rows = store.passages(ids) if ids else {}
+    return [{"passage_id": p["id"], "doc_id": p["doc_id"], "title": p["title"],
+             "language": p["language"], "text": p["text"]} for p in rows.values()]
+
+
 def present_hit(searcher: Any, result: Any, cand: Any,
                 stored: list[tuple[int, int, bytes]] | None = None) -> dict[str, Any]:
     row = cand.row
@@ -40,7 +47,6 @@ def present_hit(searcher: Any, result: Any, cand: Any,
     clause, spans = clause_for(text, row["language"], result.terms, result.query_vector, stored)
     prev_id, next_id = searcher.gen.store.one(
         SELECT_NEIGHBOURS, {"doc": row["doc_id"], "ord": row["ordinal"]})
-    parallels = searcher.gen.store.passages(row["parallels"]) if row["parallels"] else {}
     return {
         "passage_id": cand.id, "doc_id": row["doc_id"], "title": row["title"],
         "heading_path": row["heading_path"], "language": row["language"],
@@ -50,9 +56,7 @@ def present_hit(searcher: Any, result: Any, cand: Any,
         "clause": {"start": clause[0], "end": clause[1]},
         "highlights": [list(s) for s in spans],
         "prev_id": prev_id, "next_id": next_id,
-        "parallels": [{"passage_id": p["id"], "doc_id": p["doc_id"], "title": p["title"],
-                       "language": p["language"], "text": p["text"]}
-                      for p in parallels.values()],
+        "parallels": parallel_refs(searcher.gen.store, row["parallels"]),
         "also_in": cand.also_in,
         "scores": {"dense": round(cand.dense, 4), "lexical": round(cand.lexical, 4),
                    "fused": round(cand.fused, 4)},

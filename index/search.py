@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 
 from index import lexical
+from index.batching import batcher_for
 from index.fusion import FusionParams, fuse
 from index.generation import Generation
 from index.vectors import search_vectors
+from ingest.clean import normalize_for_model
 from ingest.language import script_of
 
 QUERY_CACHE_SIZE = 4096
@@ -79,15 +81,22 @@ class Searcher:
         self.params = params or FusionParams()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qlock = threading.Lock()
+        self._batcher = batcher_for(embedder)
 
     def _embed_query(self, query: str) -> np.ndarray:
-        """Query vector, from a small LRU cache (staff repeat and refine queries)."""
+        """Query vector, from a small LRU cache (staff repeat and refine queries).
+
+        The model sees `normalize_for_model(query)`, so variants a user cannot see (ZWNJ
+        or a space, Arabic or Persian yeh/kaf, Persian digits, full-width letters) give the
+        same vector.
+        """
+        query = normalize_for_model(query)
         with self._qlock:
             vec = self._qcache.get(query)
             if vec is not None:
                 self._qcache.move_to_end(query)
                 return vec
-        vec = self.embedder.encode_queries([query])[0]
+        vec = self._batcher.embed(query)
         self._remember(query, vec)
         return vec
 
@@ -99,6 +108,7 @@ class Searcher:
 
     def prime_queries(self, queries: list[str]) -> None:
         """Embed many queries in one batched call (evaluation, benchmarks)."""
+        queries = [normalize_for_model(q) for q in queries]
         for query, vec in zip(queries, self.embedder.encode_queries(queries)):
             self._remember(query, vec)
 

@@ -318,3 +318,20 @@ def _delete_spans(
     text_parts.append(text[previous:])
     origin_parts.extend(origin[previous:])
     return "".join(text_parts), origin_parts
+
+
+_MODEL_FOLD = str.maketrans({**_PERSIAN, **_DIGITS, "\u200c": " ", "\u200d": ""})
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_for_model(text: str) -> str:
+    """A light, meaning-preserving form of a query for the embedding model.
+
+    The full `normalize` joins Persian affixes and casefolds: right for matching tokens,
+    but it costs the model accuracy (measured on parsinlu-fa dev: dense nDCG@10 0.843 ->
+    0.827). Here only what a reader cannot see is unified: NFKC (full-width letters and
+    digits), Arabic yeh/kaf -> Persian, Persian/Arabic digits -> ASCII, ZWNJ -> space (the
+    model's tokenizer reads it as a space anyway), bidi controls dropped.
+    """
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_MODEL_FOLD)
+    return _SPACES.sub(" ", text).strip()

@@ -8,6 +8,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -210,8 +211,10 @@ def _looks_binary(sample: str) -> bool:
     unassigned, private-use or replacement characters; real text has almost none."""
     if "\x00" in sample:
         return True
+    # Count per distinct character (Counter runs in C): a few thousand category look-ups
+    # instead of one per character.
     bad = sum(
-        1 for c in sample
+        n for c, n in Counter(sample).items()
         if (c < " " and c not in "\t\n\r\f") or c == "\ufffd"
         or (c > "\x7f" and unicodedata.category(c) in ("Cc", "Cn", "Co", "Cs"))
     )

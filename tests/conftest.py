@@ -6,6 +6,10 @@ import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# One embedding cache for all test indexes (and, locally, across runs): a passage embedded
+# once is not embedded again by the next fixture that indexes it.
+os.environ.setdefault("POLICYKB_EMBED_CACHE",
+                      os.path.expanduser("~/.cache/policykb/test-embeddings.sqlite"))
 
 pytest_plugins = ["tests.fixtures_index"]
 

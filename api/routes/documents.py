@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 
 from api.deps import context, search_allowed
 from api.schemas import DocumentDetail, DocumentList, PassageDetail
+from index.present import parallel_refs
 from index.store import (SELECT_DOC_PASSAGES, SELECT_DOCUMENT, SELECT_DOCUMENTS,
                          SELECT_NEIGHBOURS, decode_passage)
 
@@ -45,4 +46,6 @@ def get_passage(request: Request, passage_id: int = Path(ge=0, le=2**62)) -> dic
         if row is None:
             raise HTTPException(404, detail=f"no passage {passage_id}")
         prev_id, next_id = store.one(SELECT_NEIGHBOURS, {"doc": row["doc_id"], "ord": row["ordinal"]})
-        return dict(row, prev_id=prev_id, next_id=next_id, generation=served.generation.id)
+        return dict(row, prev_id=prev_id, next_id=next_id,
+                    parallels=parallel_refs(store, row["parallels"]),
+                    generation=served.generation.id)

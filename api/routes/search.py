@@ -7,6 +7,8 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppContext, context, search_allowed
@@ -58,8 +60,11 @@ async def search_get(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict:
     """Hybrid search with filters; hits carry clause and highlight offsets and explain scores."""
-    body = SearchBody(q=q, lang=lang, doc=doc, type=type, issuer=issuer, topic=topic,
-                      date_from=date_from, date_to=date_to, k=k, offset=offset)
+    try:
+        body = SearchBody(q=q, lang=lang, doc=doc, type=type, issuer=issuer, topic=topic,
+                          date_from=date_from, date_to=date_to, k=k, offset=offset)
+    except ValidationError as exc:  # same 422 as a bad query parameter
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
     return await search_with_timeout(context(request), body)
 
 

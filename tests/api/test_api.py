@@ -196,3 +196,18 @@ def test_reindex_swaps_generation_while_searches_run(tmp_path, fixture_index, fi
         assert after == final["generation"] != before
         assert not errors
         assert generations <= {before, after}
+
+
+def test_bidi_controls_in_queries_are_neutralised(client):
+    r = client.get("/api/search", params={"q": "\u202epension\u202c \u2067fund\u2069"})
+    assert r.status_code == 200
+    assert r.json()["query"] == "pension fund"
+    assert client.get("/api/search", params={"q": "\u202e\u202c"}).status_code == 422
+
+
+def test_xss_document_comes_back_as_text_and_offsets(client):
+    r = client.get("/api/search", params={"q": "pension portal markup onerror", "k": 20}).json()
+    hit = next(h for h in r["hits"] if "<script>" in h["text"])
+    assert "<img src=x onerror=alert(1)>" in hit["text"]
+    for start, end in hit["highlights"]:
+        assert 0 <= start < end <= len(hit["text"])

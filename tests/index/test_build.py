@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import uuid
 
 import pytest
 
@@ -57,7 +58,7 @@ def test_update_reembeds_only_changed_document(tmp_path, fixture_corpus, index_c
     old_gen = gen.current_generation_id(index_copy)
     target = corpus / "en_bulletin_repeat.txt"
     target.write_text(target.read_text(encoding="utf-8") +
-                      "\nA new closing paragraph about pension fund audits was added.\n",
+                      f"\nA new closing paragraph about pension fund audits ({uuid.uuid4()}).\n",
                       encoding="utf-8")
     (corpus / "xss_notice.txt").unlink()
     result = build_index(corpus, index_copy, embedder, update=True)

@@ -41,11 +41,14 @@ def fixture_rows(fixture_corpus, embedder):
 
 @pytest.fixture(scope="module")
 def fixture_sentences(fixture_rows, embedder):
-    """Title-free sentence vectors of every fixture passage (as the build stores them)."""
-    rows, vecs = fixture_rows
-    sentences = sentences_to_embed(rows, include_single=True)
-    svecs = embedder.encode_passages([t for *_, t in sentences])
-    return sentence_vectors_by_row(rows, sentences, svecs, vecs)
+    """Sentence vectors of every fixture passage, late-chunked from one forward pass over
+    the title-free passage (a single-sentence passage: its passage vector). Title-context
+    vectors pull a document's passages together and link translations poorly."""
+    rows, _ = fixture_rows
+    spans = [sp if len(sp := sentence_spans(r["text"], r["language"])) > 1 else []
+             for r in rows]
+    passage, sentences = embedder.encode_passages_with_spans([r["text"] for r in rows], spans)
+    return [s if len(s) else passage[i : i + 1] for i, s in enumerate(sentences)]
 
 
 @pytest.fixture(scope="module")
@@ -188,15 +191,27 @@ def test_near_identical_reprint_grouped(embedder):
     base = ("A goal-driven approach will help keep social security work on the right path. "
             "A problem-oriented approach, on the other hand, will help us make progress along "
             "this path. Therefore, we must be both goal-driven and problem-oriented.")
-    near = base.replace("on the other hand", "in turn").replace("Therefore", "So")
-    other = ("Development is a prerequisite for ensuring the secure performance of the social "
-             "security system, while secure performance enables its development.")
-    rows = [{"id": 5, "text": base, "language": "en"}, {"id": 3, "text": near, "language": "en"},
-            {"id": 9, "text": other, "language": "en"},
+    reprint = base.replace("hand,", "hand").replace("Therefore,", "Therefore").replace(
+        "goal-driven approach", "goal driven approach")  # three small edits
+    rows = [{"id": 5, "text": base, "language": "en"},
+            {"id": 3, "text": reprint, "language": "en"},
+            {"id": 9, "text": "Development is a prerequisite for the secure performance of the "
+                              "social security system.", "language": "en"},
             {"id": 4, "text": "  " + base.upper() + " ", "language": "en"}]
     vecs = embedder.encode_passages([r["text"] for r in rows])
     assert duplicate_groups(rows, vecs) == [3, 3, 9, 3]
     assert duplicate_groups(rows, None) == [4, 3, 9, 4]  # exact only (normalised text)
+
+
+def test_template_articles_with_another_term_or_date_not_grouped(embedder):
+    texts = ["第十五条 军人入伍前已经参加基本养老保险的，由地方社会保险经办机构办理基本养老保险关系转移。",
+             "第二十二条 军人入伍前已经参加基本医疗保险的，由地方社会保险经办机构办理基本医疗保险关系转移。",
+             "第五十条 本条例自2021年5月1日起施行。", "第五十九条 本条例自2021年7月1日起施行。",
+             "第四十三条 工伤职工有下列情形之一的，停止享受工伤保险待遇：（一）丧失享受待遇条件的；",
+             "第四十二条 工伤职工有下列情形之一的，停止享受工伤保险待遇：(一)丧失享受待遇条件的；"]
+    rows = [{"id": i, "text": t, "language": "zh"} for i, t in enumerate(texts)]
+    vecs = embedder.encode_passages(texts)
+    assert duplicate_groups(rows, vecs) == [0, 1, 2, 3, 4, 4]  # only the same provision
 
 
 # ---- parallels ----------------------------------------------------------------------------
