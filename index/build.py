@@ -102,7 +102,11 @@ def embed_text(passage_text: str, title: str, heading_path: list[str], context: 
 def corpus_fingerprint(documents: list[Document], model_fp: str, settings: BuildSettings) -> str:
     """A hash of everything a generation is made from; equal fingerprints mean nothing to do."""
     digest = hashlib.sha256(model_fp.encode())
-    digest.update(json.dumps(asdict(settings), sort_keys=True).encode())
+    fields = asdict(settings)
+    topics = fields.pop("topics_file")  # its content matters, not where the corpus lives
+    digest.update(json.dumps(fields, sort_keys=True).encode())
+    if topics and Path(topics).is_file():
+        digest.update(Path(topics).read_bytes())
     for doc in sorted(documents, key=lambda d: d.meta.id):
         digest.update(json.dumps(asdict(doc.meta), sort_keys=True, ensure_ascii=False).encode())
         digest.update(doc.content_hash.encode())

@@ -28,7 +28,7 @@ def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int,
         for m in re.finditer(re.escape(term), norm):
             i, j = m.start(), m.end()
             # Latin/Persian terms must start at a word boundary ("pension" not in "suspension").
-            if LATIN_OR_ARABIC.match(term) and i > 0 and norm[i - 1].isalnum():
+            if LATIN_OR_ARABIC.match(term) and i > 0 and LATIN_OR_ARABIC.match(norm[i - 1]):
                 continue
             found.append((mapping[i], mapping[j - 1] + 1))
     found.sort()

@@ -320,7 +320,16 @@ def _delete_spans(
     return "".join(text_parts), origin_parts
 
 
-_MODEL_FOLD = str.maketrans({**_PERSIAN, **_DIGITS, "\u200c": " ", "\u200d": ""})
+_QUOTES = {**dict.fromkeys("「」『』“”„‟«»〝〞", '"'), **dict.fromkeys("‘’‚‛", "'")}
+_MODEL_FOLD = str.maketrans({**_PERSIAN, **_DIGITS, **_QUOTES, "\u200c": " ", "\u200d": ""})
+# Plural/comparative suffixes after a ZWNJ or a space join their word ("سیستم‌های").
+_SUFFIX_GAP = re.compile(r"(?<=[\u0600-\u06ff])[\u200c ](?=(?:ها|های|هایی|تر|ترین)(?![\u0600-\u06ff]))")
+# Persian verbal prefixes written joined ("میشود") read like the spaced/ZWNJ form
+# ("می‌شود" = "می شود" for the model's tokenizer). Common nouns that merely start with
+# these letters are left alone.
+_JOINED_PREFIX = re.compile(
+    r"(?<![\w\u0600-\u06ff])(ن?می)(?!(?:ز|ل|ان|دان|زان|لیون|لیارد|راث|وه|هن|ن|لاد|انه|زبان|خ|"
+    r"ش|کروب|ترا|ثاق|گو|نو|همان|ره|رزا|ان‌)(?![\u0600-\u06ff]))(?=[\u0600-\u06ff]{2,})")
 _SPACES = re.compile(r"\s+")
 
 
@@ -333,5 +342,6 @@ def normalize_for_model(text: str) -> str:
     digits), Arabic yeh/kaf -> Persian, Persian/Arabic digits -> ASCII, ZWNJ -> space (the
     model's tokenizer reads it as a space anyway), bidi controls dropped.
     """
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_MODEL_FOLD)
+    text = _SUFFIX_GAP.sub("", unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)))
+    text = _JOINED_PREFIX.sub(r"\1 ", text.translate(_MODEL_FOLD))
     return _SPACES.sub(" ", text).strip()

@@ -53,11 +53,11 @@ def test_ingest_reports_broken_files_and_exit_codes(tmp_path):
 def test_status_and_search_json(fixture_index):
     status = run("status", "--index", str(fixture_index), "--json")
     assert status.exit_code == 0
-    info = json.loads(status.output)
+    info = json.loads(status.stdout)
     assert info["passages"] == sum(info["passages_by_language"].values())
     result = run("search", "multi-pillar pensions", "--index", str(fixture_index), "--json",
                  "--k", "3")
-    hits = json.loads(result.output)["hits"]
+    hits = json.loads(result.stdout)["hits"]
     assert 0 < len(hits) <= 3
     conn = sqlite3.connect(fixture_index / gen.current_generation_id(fixture_index) / gen.STORE_FILE)
     text = conn.execute("SELECT text FROM passages WHERE id = ?", (hits[0]["passage_id"],)).fetchone()[0]
