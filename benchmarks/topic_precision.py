@@ -72,14 +72,15 @@ def main() -> None:
     parser.add_argument("--show-errors", action="store_true", help="list wrong/missed topics")
     args = parser.parse_args()
 
-    from index.build import embed_text
+    from index.build import BuildSettings, embed_text
     from index.embed import Embedder
     from index.topics import assign_topics, load_topics, topic_vectors
 
     started = time.perf_counter()
     embedder = Embedder()
     rows = labelled_rows(args.corpus, load_labels(args.labels), embedder.count_tokens)
-    vecs = embedder.encode_passages([embed_text(r["text"], r["title"], r["path"], "title")
+    context = BuildSettings().context  # embed exactly as the build does
+    vecs = embedder.encode_passages([embed_text(r["text"], r["title"], r["path"], context)
                                      for r in rows])
     topics = load_topics(args.corpus / "topics.json")
     predicted = assign_topics(rows, vecs, topics, topic_vectors(topics, embedder))
