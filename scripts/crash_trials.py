@@ -102,7 +102,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--corpus", type=Path, default=REPO / "tests/data/corpus")
-    ap.add_argument("--max-delay", type=float, default=12.0,
+    ap.add_argument("--max-delay", type=float, default=20.0,
                     help="Upper bound of the random kill delay (about one build's duration).")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
