@@ -57,6 +57,23 @@ def default_token_counter(cache_dir: Path | None = None) -> Callable[[str], int]
     return _counter_from_file(str(ensure_default_tokenizer(cache_dir)))
 
 
+def cached_snapshot(repo: str) -> Path | None:
+    """A model already in the local Hugging Face cache, found on disk alone.
+
+    Reads the cache layout (models--org--name/refs/main -> snapshots/<rev>) instead of
+    calling the hub client, so resolving a name can never reach the network.
+    """
+    root = Path(os.environ.get("HF_HUB_CACHE") or Path(
+        os.environ.get("HF_HOME", "~/.cache/huggingface")).expanduser() / "hub")
+    folder = root.expanduser() / f"models--{repo.replace('/', '--')}"
+    try:
+        revision = (folder / "refs" / "main").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    snapshot = folder / "snapshots" / revision
+    return snapshot if snapshot.is_dir() else None
+
+
 def resolve_model(model: str | Path | None) -> tuple[Path, str]:
     """Turn a model argument into (local folder, model id) without touching the network."""
     if model is None or str(model) == DEFAULT_MODEL_ID:
@@ -64,14 +81,11 @@ def resolve_model(model: str | Path | None) -> tuple[Path, str]:
     path = Path(model).expanduser()
     if path.is_dir():
         return path.resolve(), str(path.resolve())
-    from huggingface_hub import snapshot_download
-
     name = str(model)
     for repo in (name, f"sentence-transformers/{name}") if "/" not in name else (name,):
-        try:
-            return Path(snapshot_download(repo, local_files_only=True)), name
-        except Exception as exc:  # noqa: BLE001 - hub raises several types for "not cached"
-            log.debug("%s is not in the local Hugging Face cache: %s", repo, exc)
+        folder = cached_snapshot(repo)
+        if folder is not None:
+            return folder, name
     raise ModelUnavailable(
         f"model {name!r} is neither a folder nor in the local Hugging Face cache: download it "
         f"on a connected machine (`hf download {name}`) or pass the model's folder path"

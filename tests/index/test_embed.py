@@ -114,3 +114,15 @@ def test_prompt_choice():
 def test_unknown_model_is_refused_with_advice():
     with pytest.raises(ModelUnavailable, match="hf download"):
         Embedder("no-such-org/no-such-model")
+
+
+def test_model_name_resolves_from_local_hf_cache_only(tmp_path, monkeypatch):
+    from index.embed import cached_snapshot
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    folder = tmp_path / "models--org--model"
+    (folder / "refs").mkdir(parents=True)
+    (folder / "refs" / "main").write_text("abc123")
+    (folder / "snapshots" / "abc123").mkdir(parents=True)
+    assert cached_snapshot("org/model") == folder / "snapshots" / "abc123"
+    assert cached_snapshot("org/missing") is None
