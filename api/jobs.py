@@ -28,11 +28,13 @@ class JobRunner:
         with self._lock:
             if self._running:
                 raise BuildLocked(f"job {self._running} is still running")
-            job = {"id": uuid.uuid4().hex[:12], "mode": mode, "state": "running", "stage": None,
-                   "done": 0, "total": 0, "generation": None, "error": None,
-                   "started_at": time.time(), "finished_at": None}
-            self.jobs[job["id"]] = job
-            self._running = job["id"]
+            job_id = uuid.uuid4().hex[:12]
+            job: dict[str, Any] = {
+                "id": job_id, "mode": mode, "state": "running", "stage": None,
+                "done": 0, "total": 0, "generation": None, "error": None,
+                "started_at": time.time(), "finished_at": None}
+            self.jobs[job_id] = job
+            self._running = job_id
         threading.Thread(target=self._run, args=(job,), daemon=True, name="reindex").start()
         return dict(job)
 

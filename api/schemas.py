@@ -171,7 +171,7 @@ class Stats(BaseModel):
 
 class ReindexBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    mode: str = Field("update", pattern="^(build|update)$")
+    mode: str = Field(default="update", pattern="^(build|update)$")
 
 
 class Job(BaseModel):

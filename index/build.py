@@ -27,6 +27,8 @@ from index import generation as gen
 from index import lexical, store, vectors
 from index.cache import EmbeddingCache, embed_spans_with_cache
 from index.enrich import enrich_passages, passage_spans
+from index.rows import document_rows, passage_rows, previous_ids, sentence_rows
+from index.sentences import SPLITTER_VERSION
 from ingest.manifest import load_manifest
 from ingest.models import Document, Skipped
 from ingest.pipeline import ingest_path
@@ -105,6 +107,7 @@ def corpus_fingerprint(documents: list[Document], model_fp: str, settings: Build
     fields = asdict(settings)
     topics = fields.pop("topics_file")  # its content matters, not where the corpus lives
     digest.update(json.dumps(fields, sort_keys=True).encode())
+    digest.update(f"lexical {lexical.ANALYZER_VERSION} sentences {SPLITTER_VERSION}".encode())
     if topics and Path(topics).is_file():
         digest.update(Path(topics).read_bytes())
     for doc in sorted(documents, key=lambda d: d.meta.id):
@@ -140,59 +143,12 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Any, *, update: boo
     return result
 
 
-def previous_ids(index_dir: Path) -> dict[tuple[str, str], list[int]]:
-    """(doc_id, text_hash) -> ids in the current generation, to keep ids stable on update."""
-    gen_id = gen.current_generation_id(index_dir)
-    if gen_id is None or not (index_dir / gen_id / gen.STORE_FILE).is_file():
-        return {}
-    reader = store.StoreReader(index_dir / gen_id / gen.STORE_FILE)
-    try:
-        out: dict[tuple[str, str], list[int]] = {}
-        for row in reader.all(store.SELECT_HASHES):
-            out.setdefault((row["doc_id"], row["text_hash"]), []).append(row["id"])
-        return out
-    except Exception:
-        return {}  # an unreadable old generation only costs us id stability
-    finally:
-        reader.close()
-
-
 def current_fingerprint(index_dir: Path) -> str | None:
     gen_id = gen.current_generation_id(index_dir)
     try:
         return gen.read_manifest(index_dir / gen_id).get("corpus_fingerprint") if gen_id else None
     except PolicyKBError:
         return None
-
-
-def passage_rows(documents: list[Document], reuse: dict[tuple[str, str], list[int]]
-                 ) -> list[dict[str, Any]]:
-    """One row per passage; ids reused from the previous generation where the text is unchanged."""
-    used = {i for ids in reuse.values() for i in ids}
-    next_id = max(used, default=-1) + 1
-    rows = []
-    for doc in documents:
-        for p in doc.passages:
-            text_hash = hashlib.sha256(p.text.encode("utf-8")).hexdigest()
-            candidates = reuse.get((doc.meta.id, text_hash))
-            if candidates:
-                pid = candidates.pop(0)
-            else:
-                pid, next_id = next_id, next_id + 1
-            rows.append({
-                "id": pid, "doc_id": doc.meta.id, "ordinal": p.ordinal, "text": p.text,
-                "start": p.start, "end": p.end, "language": p.language,
-                "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
-                "n_tokens": p.n_tokens, "text_hash": text_hash, "title": doc.meta.title,
-                "path": p.heading_path,
-            })
-    return rows
-
-
-def document_rows(documents: list[Document]) -> list[dict[str, Any]]:
-    return [dict(asdict(d.meta), language=d.meta.language or d.language,
-                 content_hash=d.content_hash, text=d.text, n_passages=len(d.passages))
-            for d in documents]
 
 
 def write_generation(documents: list[Document], index_dir: Path, embedder: Any,
@@ -249,16 +205,6 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings:
             cache.close()
 
 
-def sentence_rows(rows: list[dict[str, Any]], sent_vecs: list[np.ndarray]
-                  ) -> list[tuple[int, int, int, bytes]]:
-    """(passage_id, start, end, float16 vector) for every stored sentence."""
-    out = []
-    for r, vecs in zip(rows, sent_vecs):
-        for (s, e), v in zip(r.pop("spans"), vecs):
-            out.append((r["id"], s, e, v.astype(np.float16).tobytes()))
-    return out
-
-
 def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, embedder: Any,
            settings: BuildSettings, fingerprint: str, update: bool,
            progress: Progress | None, use_cache: bool) -> BuildResult:
@@ -308,7 +254,9 @@ def manifest_for(documents: list[Document], rows: list[dict[str, Any]], gen_id: 
                   "dim": embedder.dim, "normalized": True, "metric": "inner_product"},
         "splitter": {"budget_tokens": settings.budget, "overlap_tokens": settings.overlap,
                      "embed_context": settings.context,
-                     "sentence_vectors": settings.sentence_vectors},
+                     "sentence_vectors": settings.sentence_vectors,
+                     "sentence_splitter_version": SPLITTER_VERSION,
+                     "lexical_analyzer_version": lexical.ANALYZER_VERSION},
         "vectors": {"kind": kind},
         "counts": {"documents": len(documents), "passages": len(rows), "by_language": by_lang},
         "corpus_fingerprint": fingerprint,

@@ -10,12 +10,35 @@ mapping back, so ZWNJ variants and full-width characters highlight the right cha
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
 from ingest.clean import normalize_with_map
 
 LATIN_OR_ARABIC = re.compile(r"[A-Za-z0-9\u0600-\u06ff]")
+ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
+@lru_cache(maxsize=4096)
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A normalised term as a pattern. A Persian term may have a space between any two of
+    its letters, since the same compound is written with a space, a ZWNJ or nothing (the
+    lexical index joins adjacent Persian words for the same reason)."""
+    if ARABIC.match(term):
+        return re.compile(" ?".join(re.escape(ch) for ch in term))
+    return re.compile(re.escape(term))
+
+
+def _occurrences(term: str, norm: str):
+    """Matches of a term in normalised text; Latin/Persian terms only at a word start."""
+    for m in term_pattern(term).finditer(norm):
+        i = m.start()
+        if LATIN_OR_ARABIC.match(term) and i > 0 and LATIN_OR_ARABIC.match(norm[i - 1]):
+            continue  # "pension" not in "suspension"
+        if " " in m.group() and LATIN_OR_ARABIC.match(norm, m.end()):
+            continue  # a spaced compound ends with its last word: "نظارت بر" not in "نظارت برای"
+        yield m
 
 
 def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
@@ -25,33 +48,82 @@ def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int,
     norm, mapping = normalize_with_map(text)
     found: list[tuple[int, int]] = []
     for term in sorted(set(terms), key=len, reverse=True):
-        for m in re.finditer(re.escape(term), norm):
-            i, j = m.start(), m.end()
-            # Latin/Persian terms must start at a word boundary ("pension" not in "suspension").
-            if LATIN_OR_ARABIC.match(term) and i > 0 and LATIN_OR_ARABIC.match(norm[i - 1]):
-                continue
-            found.append((mapping[i], mapping[j - 1] + 1))
-    found.sort()
+        for m in _occurrences(term, norm):
+            found.append((mapping[m.start()], mapping[m.end() - 1] + 1))
+    found.sort(key=lambda span: (span[0], -span[1]))  # at one start, the longest term
     merged: list[tuple[int, int]] = []
     for s, e in found:
         if merged and s < merged[-1][1]:
-            continue  # longer terms were added first; skip overlaps
+            continue
         merged.append((s, e))
     return merged
 
 
-def best_clause(text: str, spans: list[tuple[int, int]], sentences: list[tuple[int, int]],
+# A sentence that states an article's rule: its opening ("第十四条 ...") or the lead-in of
+# an enumeration ("...有下列情形之一的，应当认定为工伤："). When the query's terms fit it as
+# well as one of its items, the rule is the answer and the item only one case of it.
+ARTICLE_OPENING = re.compile(r"\s*第[一二三四五六七八九十百千零〇0-9]+条")
+LEAD_IN_END = re.compile(r"[：:]\s*$")
+RULE_PRIOR = 0.15
+# Sentence vectors come from one pass over the passage (late chunking), so sentences of a
+# passage differ by a few hundredths in cosine; this scale makes 0.02 worth 0.1 of term
+# coverage: enough to separate sentences with equal terms, never enough to outvote a term.
+SEMANTIC_SCALE = 5.0
+
+
+def term_coverage(sentence: str, terms: tuple[str, ...] | list[str]) -> float:
+    """Share of the query's terms (weighted by length) found in the sentence, in [0, 1].
+    Distinct terms, not matched characters: a sentence that repeats one term twice does
+    not beat one holding two different terms."""
+    if not terms:
+        return 0.0
+    norm = normalize_with_map(sentence)[0]
+    total = found = 0
+    for term in set(terms):
+        total += len(term)
+        if next(_occurrences(term, norm), None) is not None:
+            found += len(term)
+    return found / total if total else 0.0
+
+
+ITEM_START = re.compile(r"\s*(?:[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2})[）)]"
+                        r"|(?:\d{1,2}|[一二三四五六七八九十]{1,3})、|[①-⑳⑴-⒇])")
+
+
+def enumeration_items(text: str, sentences: list[tuple[int, int]], i: int) -> list[int]:
+    """Indexes of the enumerated items that follow sentence i when it is a lead-in
+    (ends with a colon); empty otherwise."""
+    s, e = sentences[i]
+    if not LEAD_IN_END.search(text[s:e]):
+        return []
+    items = []
+    for j in range(i + 1, len(sentences)):
+        if not ITEM_START.match(text, sentences[j][0]):
+            break
+        items.append(j)
+    return items
+
+
+def best_clause(text: str, terms: tuple[str, ...] | list[str], sentences: list[tuple[int, int]],
                 sentence_scores: list[float] | None = None) -> tuple[int, int]:
-    """The sentence that best answers the query: its similarity to the query (semantic
-    side) plus the share of its characters matching query terms (lexical side), each
-    scaled to [0, 1] across the passage's sentences so neither side drowns the other."""
+    """The sentence that best answers the query.
+
+    Score = share of the query's terms it holds (lexical side) + a prior for the sentence
+    that states an article's rule (its opening, or the lead-in of a list) + its similarity
+    to the query relative to the passage's best sentence (semantic side, scaled by
+    SEMANTIC_SCALE). A lead-in stands for its list, so its similarity is at least the mean
+    of its items': a question about the list as a whole gets the rule, a question that one
+    item answers better still gets that item. Ties go to the earlier sentence.
+    """
     sentences = sentences or [(0, len(text))]
-    lexical = np.array([
-        sum(min(e, he) - max(s, hs) for hs, he in spans if hs < e and he > s)
-        / max(1, e - s) ** 0.5 for s, e in sentences])
-    score = lexical / lexical.max() if lexical.max() > 0 else np.zeros(len(sentences))
+    score = np.array([term_coverage(text[s:e], terms) for s, e in sentences])
+    items = [enumeration_items(text, sentences, i) for i in range(len(sentences))]
+    rule = [bool(ARTICLE_OPENING.match(text, s)) or bool(items[i])
+            for i, (s, _) in enumerate(sentences)]
+    score += RULE_PRIOR * np.array(rule)
     if sentence_scores and len(sentence_scores) == len(sentences):
         sem = np.asarray(sentence_scores, dtype=np.float64)
-        if sem.max() - sem.min() > 1e-6:
-            score = score + (sem - sem.min()) / (sem.max() - sem.min())
+        sem = np.array([max(sem[i], float(np.mean(sem[items[i]]))) if items[i] else sem[i]
+                        for i in range(len(sem))])
+        score += SEMANTIC_SCALE * (sem - sem.max())
     return sentences[int(np.argmax(score))]

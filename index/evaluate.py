@@ -52,7 +52,9 @@ class Scores:
         self.mrr10.append(mrr_at(ranked, rel, 10))
 
     def summary(self) -> dict[str, float]:
-        mean = (lambda xs: round(sum(xs) / len(xs), 4) if xs else 0.0)
+        def mean(xs: list[float]) -> float:
+            return round(sum(xs) / len(xs), 4) if xs else 0.0
+
         return {"nDCG@10": mean(self.ndcg10), "R@100": mean(self.recall100),
                 "MRR@10": mean(self.mrr10), "queries": len(self.ndcg10)}
 

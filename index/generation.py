@@ -210,7 +210,7 @@ def clean_leftovers(index_dir: Path) -> list[str]:
 
     Only called while holding the build lock, so no running build owns these folders.
     """
-    removed = []
+    removed: list[str] = []
     if not index_dir.is_dir():
         return removed
     for path in index_dir.iterdir():

@@ -30,7 +30,7 @@ def clause_for(text: str, language: str, terms: tuple[str, ...], qvec: np.ndarra
         scores = (vecs @ qvec).tolist()
     else:
         spans, scores = sentence_spans(text, language), None
-    return best_clause(text, highlights, spans, scores), highlights
+    return best_clause(text, terms, spans, scores), highlights
 
 
 def parallel_refs(store: Any, ids: list[int]) -> list[dict[str, Any]]:

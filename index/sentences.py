@@ -14,6 +14,10 @@ _HARD_END = "。！？；!?;؟؛"
 # Closers that belong to the sentence they follow: 。” and ?) stay together.
 _CLOSERS = "\"'”’）)】」』»›〕]"
 _HARD = re.compile(rf"[{_HARD_END}]+[{re.escape(_CLOSERS)}]*|\n+")
+# In Chinese statutes "；" joins the parallel parts of one rule (满1年…12个月；满5年…18个月；
+# 10年以上…24个月。): the sentence runs to "。" and is cut at "；" only when too long.
+_HARD_ZH = re.compile(rf"[{_HARD_END.replace('；', '').replace(';', '')}]+"
+                      rf"[{re.escape(_CLOSERS)}]*|\n+")
 _DOT = re.compile(rf"(?:\.|…)+[{re.escape(_CLOSERS)}]*(?=\s|$)")
 # A numbered clause starting inside a line: （一） (二) （3） 1、 一、 ⑴ ①. Only when it
 # follows a boundary, so a reference such as 第（一）项 never splits.
@@ -35,11 +39,14 @@ _ABBREVIATIONS = frozenset([
 ])
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _LETTER = re.compile(r"[^\W\d_]")
+# Bump when the spans change: stored sentence vectors follow them (2: Chinese "；" is soft).
+SPLITTER_VERSION = 2
 # A sentence longer than this (code points) is cut again at commas and colons, so the
 # "best clause" of a run-on legal sentence is still something one can read at a glance.
 MAX_CLAUSE = {"zh": 160, "en": 400, "fa": 400}
-_SOFT = {"zh": re.compile(r"[，：:](?!\d)"), "en": re.compile(r"(?<!\d)[,:](?=\s)"),
-         "fa": re.compile(r"[،:](?=\s)")}
+# Separators an over-long sentence is cut at, strongest first.
+_SOFT = {"zh": (re.compile(r"[；;]"), re.compile(r"[，：:](?!\d)")),
+         "en": (re.compile(r"(?<!\d)[,:](?=\s)"),), "fa": (re.compile(r"[،:](?=\s)"),)}
 
 
 def sentence_spans(text: str, language: str = "und") -> list[tuple[int, int]]:
@@ -54,7 +61,7 @@ def sentence_spans(text: str, language: str = "und") -> list[tuple[int, int]]:
             long-clause handling; all terminators are honoured in every language).
     """
     cuts = {0, len(text)}
-    for m in _HARD.finditer(text):
+    for m in (_HARD_ZH if language == "zh" else _HARD).finditer(text):
         cuts.add(m.end())
     for m in _DOT.finditer(text):
         if _dot_ends_sentence(text, m.start(), m.end(), language):
@@ -113,13 +120,14 @@ def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
     return out
 
 
-def _split_long(text: str, s: int, e: int, language: str, limit: int
+def _split_long(text: str, s: int, e: int, language: str, limit: int, level: int = 0
                 ) -> list[tuple[int, int]]:
-    """Cut an over-long sentence at soft separators into pieces of at most ~limit."""
-    if e - s <= limit:
+    """Cut an over-long sentence at soft separators into pieces of at most ~limit, trying
+    the strongest separator first and the next one only on pieces still too long."""
+    if e - s <= limit or level >= len(_SOFT[language]):
         return [(s, e)]
     pieces, start, last_cut = [], s, None
-    for m in _SOFT[language].finditer(text, s, e):
+    for m in _SOFT[language][level].finditer(text, s, e):
         if m.end() - start > limit and last_cut is not None:
             pieces.append(_trim(text, start, last_cut))
             start = last_cut
@@ -128,7 +136,8 @@ def _split_long(text: str, s: int, e: int, language: str, limit: int
         pieces.append(_trim(text, start, last_cut))
         start = last_cut
     pieces.append(_trim(text, start, e))
-    return [p for p in pieces if p[1] > p[0]]
+    return [q for p in pieces if p[1] > p[0]
+            for q in _split_long(text, p[0], p[1], language, limit, level + 1)]
 
 
 def sentences_to_embed(rows: list[dict[str, Any]], include_single: bool = False

@@ -68,7 +68,10 @@ SELECT_SENTENCES = (
     "ORDER BY passage_id, start"
 )
 SELECT_DOCUMENT = "SELECT * FROM documents WHERE id = ?"
-SELECT_DOCUMENTS = "SELECT id, title, language, doc_type, issuer, published, effective, source, n_passages FROM documents ORDER BY id"
+SELECT_DOCUMENTS = (
+    "SELECT id, title, language, doc_type, issuer, published, effective, source, n_passages "
+    "FROM documents ORDER BY id"
+)
 SELECT_DOC_PASSAGES = (
     "SELECT id, ordinal, start, \"end\", language, heading_path, topics FROM passages "
     "WHERE doc_id = ? ORDER BY ordinal"
@@ -100,7 +103,10 @@ def marks(n: int) -> str:
 
 
 def create_store(path: Path) -> sqlite_utils.Database:
-    """Create an empty generation database with the schema (journal off: a failed build is discarded whole)."""
+    """Create an empty generation database with the schema.
+
+    Journal off: a failed build is discarded whole, so crash safety here buys nothing.
+    """
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
@@ -109,12 +115,12 @@ def create_store(path: Path) -> sqlite_utils.Database:
 
 
 def write_documents(db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]) -> None:
-    db["documents"].insert_all(rows, batch_size=200)
+    db.table("documents").insert_all(rows, batch_size=200)
 
 
 def write_passages(db: sqlite_utils.Database, rows: Sequence[dict[str, Any]]) -> None:
     """Insert passages and their lexical text (`lex` key) into the FTS table, rowid = passage id."""
-    db["passages"].insert_all(
+    db.table("passages").insert_all(
         ({k: v for k, v in r.items() if k != "lex"} for r in rows), batch_size=500
     )
     db.conn.executemany(
@@ -130,7 +136,7 @@ def write_sentences(db: sqlite_utils.Database, rows: Sequence[tuple[int, int, in
 
 
 def write_meta(db: sqlite_utils.Database, meta: dict[str, Any]) -> None:
-    db["meta"].insert_all(
+    db.table("meta").insert_all(
         ({"key": k, "value": json.dumps(v, ensure_ascii=False)} for k, v in meta.items()),
         replace=True,
     )
@@ -233,7 +239,8 @@ class StoreReader:
         out: dict[int, str] = {}
         for start in range(0, len(ids), 900):
             chunk = list(ids[start : start + 900])
-            out.update((r[0], r[1]) for r in self.all(SELECT_LANGUAGES.format(marks=marks(len(chunk))), chunk))
+            sql = SELECT_LANGUAGES.format(marks=marks(len(chunk)))
+            out.update((r[0], r[1]) for r in self.all(sql, chunk))
         return out
 
 

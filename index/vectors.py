@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -26,12 +27,14 @@ def build_vector_index(vectors: np.ndarray, ids: np.ndarray, kind: str = "auto")
     n, dim = vectors.shape if vectors.size else (0, vectors.shape[1] if vectors.ndim == 2 else 0)
     if kind == "auto":
         kind = "flat" if n <= EXACT_MAX else "hnsw"
+    inner: faiss.Index
     if kind == "flat":
         inner = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
-        inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        inner.hnsw.efSearch = HNSW_EF_SEARCH
+        graph = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        graph.hnsw.efSearch = HNSW_EF_SEARCH
+        inner = graph
     else:
         raise ValueError(f"unknown vector index kind {kind!r}")
     index = faiss.IndexIDMap2(inner)
@@ -41,9 +44,14 @@ def build_vector_index(vectors: np.ndarray, ids: np.ndarray, kind: str = "auto")
     return index
 
 
-def index_kind(index: faiss.Index) -> str:
+def inner_hnsw(index: faiss.Index) -> faiss.IndexHNSW | None:
+    """The HNSW index wrapped by an id map (or `index` itself), None when search is exact."""
     inner = faiss.downcast_index(index.index) if hasattr(index, "index") else index
-    return "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
+    return inner if isinstance(inner, faiss.IndexHNSW) else None
+
+
+def index_kind(index: faiss.Index) -> str:
+    return "flat" if inner_hnsw(index) is None else "hnsw"
 
 
 def write_vector_index(index: faiss.Index, path: Path) -> None:
@@ -53,14 +61,15 @@ def write_vector_index(index: faiss.Index, path: Path) -> None:
 def read_vector_index(path: Path) -> faiss.Index:
     """Read a FAISS file; FAISS raises RuntimeError on truncated/garbled files, callers map it."""
     index = faiss.read_index(str(path))
-    if index_kind(index) == "hnsw":
-        faiss.downcast_index(index.index).hnsw.efSearch = HNSW_EF_SEARCH
+    graph = inner_hnsw(index)
+    if graph is not None:  # efSearch is not stored in the file
+        graph.hnsw.efSearch = HNSW_EF_SEARCH
     return index
 
 
 def stored_ids(index: faiss.Index) -> np.ndarray:
     """The passage ids held by an IndexIDMap2, in insertion order."""
-    return faiss.vector_to_array(index.id_map).astype(np.int64)
+    return faiss.vector_to_array(cast(faiss.IndexIDMap, index).id_map).astype(np.int64)
 
 
 def search_vectors(index: faiss.Index, query: np.ndarray, k: int,
@@ -68,15 +77,17 @@ def search_vectors(index: faiss.Index, query: np.ndarray, k: int,
     """Top-k (id, cosine) for one normalised query vector, optionally only among `within` ids."""
     if index.ntotal == 0 or k <= 0:
         return []
-    params = None
+    params: faiss.SearchParameters | None = None
     if within is not None:
         if len(within) == 0:
             return []
         selector = faiss.IDSelectorBatch(np.asarray(within, dtype=np.int64))
         if index_kind(index) == "hnsw":
-            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+            # Both exist at runtime with keyword __init__s; faiss's stubs lack them.
+            params = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+                sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
         else:
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         k = min(k, len(within))
     q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     scores, ids = index.search(q, min(k, index.ntotal), params=params)

@@ -147,9 +147,11 @@ def status(index_dir: Path, as_json: bool) -> None:
 @click.argument("query")
 @index_option
 @model_option
-@click.option("--lang", "languages", multiple=True, help="Only passages in this language (zh, en, fa, mixed); repeatable.")
+@click.option("--lang", "languages", multiple=True,
+              help="Only passages in this language (zh, en, fa, mixed); repeatable.")
 @click.option("--doc", "docs", multiple=True, help="Only this document id; repeatable.")
-@click.option("--type", "doc_types", multiple=True, help="Only this doc type (law, regulation, local rule, article).")
+@click.option("--type", "doc_types", multiple=True,
+              help="Only this doc type (law, regulation, local rule, article).")
 @click.option("--topic", "topics", multiple=True, help="Only passages tagged with this topic id.")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100), help="Number of hits.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,17 @@ def run_search(query: str, index_dir: Path, embedder: Any, *, k: int, mode: str,
         print_hit(rank, hit)
 
 
+def stage_progress(bars: dict[str, tqdm], label: str) -> Callable[[str, int, int], None]:
+    """A build progress callback keeping one bar per stage in `bars`, so the caller closes them."""
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=f"{label} {stage}")
+        bar.update(done - bar.n)
+
+    return progress
+
+
 def run_eval(sets: list[Path], work: Path, embedder: Any, modes: tuple[str, ...],
              as_json: bool) -> None:
     from index.evaluate import EVAL_SETTINGS, ensure_index, evaluate_set, load_beir
@@ -136,11 +148,7 @@ def run_eval(sets: list[Path], work: Path, embedder: Any, modes: tuple[str, ...]
     for folder in sets:
         beir = load_beir(folder)
         bars: dict[str, tqdm] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar = bars.setdefault(stage, tqdm(total=total, desc=f"{beir.name} {stage}"))
-            bar.update(done - bar.n)
-
+        progress = stage_progress(bars, beir.name)
         index_dir = ensure_index(beir, work, embedder, EVAL_SETTINGS, progress)
         for bar in bars.values():
             bar.close()

@@ -2,7 +2,7 @@
 
 Usage: python scripts/crash_trials.py --trials 200 [--corpus tests/data/corpus]
 
-Each trial starts a real `policykb build` (or `update` after a corpus edit) on an index
+Each trial forks a real `policykb build` (or `update` after a corpus edit) on an index
 that already serves a generation, SIGKILLs it after a random delay, and checks: exactly
 one complete generation loads (the old one, or the new one if the switch happened), never
 a mix; PRAGMA integrity_check is ok; the loaded generation's counts agree. Prints a line
@@ -27,10 +27,41 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index import generation as gen  # noqa: E402
+# Imported once here and inherited by every forked build (also freezes the code under test
+# for the whole run).
+import index.build  # noqa: E402,F401
+import index.embed  # noqa: E402,F401
+import policykb.cli  # noqa: E402,F401
+import policykb.commands  # noqa: E402,F401
+import sentence_transformers  # noqa: E402,F401
 
 
 def policykb(*args: str) -> list[str]:
     return [sys.executable, "-c", "from policykb.cli import main; main()", *args]
+
+
+def start_cli(*args: str) -> int:
+    """Run `policykb ARGS` in a forked child and return its pid.
+
+    A fork of this process, which has already imported torch and the CLI, starts the build
+    at once: every kill lands in the build itself rather than in interpreter start-up, and
+    200 trials take minutes instead of hours. The child runs the same click command as the
+    console script and exits with its status.
+    """
+    pid = os.fork()
+    if pid == 0:  # child: never return into the parent's code
+        status = 1
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            from policykb.cli import cli
+
+            cli.main(list(args), prog_name="policykb", standalone_mode=False)
+            status = 0
+        finally:
+            os._exit(status)
+    return pid
 
 
 def check(index_dir: Path, allowed: set[str]) -> str:
@@ -62,22 +93,29 @@ def trial(index_dir: Path, corpus: Path, delay: float, update: bool) -> tuple[st
         note = corpus / "crash_note.txt"
         note.write_text(f"Crash trial note {time.time()} about pension fund audits.\n",
                         encoding="utf-8")
-    cmd = policykb("update" if update else "build", str(corpus), "--index", str(index_dir))
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    pid = start_cli("update" if update else "build", str(corpus), "--index", str(index_dir))
     time.sleep(delay)
-    finished = proc.poll() is not None
+    finished = os.waitpid(pid, os.WNOHANG)[0] == pid
     if not finished:
-        proc.send_signal(signal.SIGKILL)
-    proc.wait()
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
     problem = check(index_dir, {before} if before else set())
     phase = "finished" if finished else f"killed@{delay:.2f}s"
     return phase, problem
 
 
-def run_trials(n: int, corpus_src: Path, index_src: Path | None, max_delay: float,
+def timed_build(index_dir: Path, corpus: Path) -> float:
+    """Seconds of one uninterrupted `policykb build` (forked as in the trials)."""
+    started = time.perf_counter()
+    pid = start_cli("build", str(corpus), "--index", str(index_dir))
+    if os.waitpid(pid, 0)[1] != 0:
+        raise SystemExit("the uninterrupted build failed: run it by hand to see why")
+    return time.perf_counter() - started
+
+
+def run_trials(n: int, corpus_src: Path, index_src: Path | None, max_delay: float | None,
                seed: int = 0, verbose: bool = True) -> int:
-    """Run n trials on private copies; return the number of failures."""
+    """Run n trials on private copies; return (failures, trials that finished unkilled)."""
     rng = random.Random(seed)
     work = Path(tempfile.mkdtemp(prefix="policykb-crash-"))
     corpus, index_dir = work / "corpus", work / "index"
@@ -87,27 +125,35 @@ def run_trials(n: int, corpus_src: Path, index_src: Path | None, max_delay: floa
     else:
         subprocess.run(policykb("build", str(corpus), "--index", str(index_dir)), check=True,
                        stdout=subprocess.DEVNULL)
-    failures = 0
+    if max_delay is None:
+        max_delay = 1.2 * timed_build(index_dir, corpus)
+        if verbose:
+            print(f"one uninterrupted build takes {max_delay / 1.2:.1f}s: kills land in "
+                  f"0-{max_delay:.1f}s, so some trials finish and others die in the switch",
+                  flush=True)
+    failures = finished = 0
     for i in range(n):
         phase, problem = trial(index_dir, corpus, rng.uniform(0, max_delay), rng.random() < 0.5)
         failures += bool(problem)
+        finished += phase == "finished"
         if verbose:
             print(f"trial {i + 1:3d}: {phase:16} {'FAIL ' + problem if problem else 'ok'}",
                   flush=True)
     shutil.rmtree(work, ignore_errors=True)
-    return failures
+    return failures, finished
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--corpus", type=Path, default=REPO / "tests/data/corpus")
-    ap.add_argument("--max-delay", type=float, default=20.0,
-                    help="Upper bound of the random kill delay (about one build's duration).")
+    ap.add_argument("--max-delay", type=float, default=None,
+                    help="Upper bound of the random kill delay in seconds (default: 1.2 x "
+                         "the time of one uninterrupted build, measured first).")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    failures = run_trials(args.trials, args.corpus, None, args.max_delay, args.seed)
-    print(f"trials {args.trials}, failures {failures}")
+    failures, finished = run_trials(args.trials, args.corpus, None, args.max_delay, args.seed)
+    print(f"trials {args.trials}, failures {failures}, finished before the kill {finished}")
     sys.exit(1 if failures else 0)
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout, installed or not
 
-from ingest.manifest import (
+from ingest.manifest import (  # noqa: E402
     MANIFEST_NAME,
     extract_metadata,
     is_metadata_file,
     manifest_entry,
 )
-from ingest.models import DocumentMeta
+from ingest.models import DocumentMeta  # noqa: E402
 
 # Readable ASCII ids, keyed by file stem without its "(YYYY-MM-DD)" suffix. Ids are what
 # evals and links refer to, so they must not change when a newer version of a law replaces

@@ -179,3 +179,15 @@ def test_backup_and_restore_answer_identically(tmp_path, index_copy, embedder):
     assert gen.current_generation_id(restored_dir) == new_id
     for q, ids in before.items():
         assert top_ids(restored_dir, embedder, q) == ids
+
+
+def test_fingerprint_follows_the_analyser_and_splitter_versions(monkeypatch):
+    """`update` must rebuild an index whose FTS5 text or sentence spans older code wrote."""
+    from index import build, lexical
+
+    base = build.corpus_fingerprint([], "model", build.BuildSettings())
+    monkeypatch.setattr(lexical, "ANALYZER_VERSION", lexical.ANALYZER_VERSION + 1)
+    assert build.corpus_fingerprint([], "model", build.BuildSettings()) != base
+    monkeypatch.undo()
+    monkeypatch.setattr(build, "SPLITTER_VERSION", build.SPLITTER_VERSION + 1)
+    assert build.corpus_fingerprint([], "model", build.BuildSettings()) != base

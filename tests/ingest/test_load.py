@@ -15,12 +15,8 @@ import pytest
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-from ingest.load import (
-    MAX_DOCX_UNCOMPRESSED,
-    MAX_FILE_BYTES,
-    iter_corpus_files,
-    read_text,
-)
+from ingest.formats import MAX_DOCX_UNCOMPRESSED
+from ingest.load import MAX_FILE_BYTES, iter_corpus_files, read_text
 from ingest.models import Skipped
 from policykb.errors import UnreadableDocument
 
