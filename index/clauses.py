@@ -23,8 +23,8 @@ ARABIC = re.compile(r"[\u0600-\u06ff]")
 @lru_cache(maxsize=4096)
 def term_pattern(term: str) -> re.Pattern[str]:
     """A normalised term as a pattern. A Persian term may have a space between any two of
-    its letters, since the same compound is written with a space, a ZWNJ or nothing (the
-    lexical index joins adjacent Persian words for the same reason)."""
+    its letters, since the same compound is written with a space, a ZWNJ or nothing: a
+    query for "چندستونی" highlights "چند ستونی" and counts it for the clause."""
     if ARABIC.match(term):
         return re.compile(" ?".join(re.escape(ch) for ch in term))
     return re.compile(re.escape(term))
