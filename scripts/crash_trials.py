@@ -46,7 +46,9 @@ def start_cli(*args: str) -> int:
     A fork of this process, which has already imported torch and the CLI, starts the build
     at once: every kill lands in the build itself rather than in interpreter start-up, and
     200 trials take minutes instead of hours. The child runs the same click command as the
-    console script and exits with its status.
+    console script and exits with its status. Fork only from a process that has not run
+    FAISS or torch yet: their OpenMP thread pools do not survive a fork (a pytest process
+    that had searched segfaulted in the child), hence the test runs this script.
     """
     pid = os.fork()
     if pid == 0:  # child: never return into the parent's code
@@ -151,8 +153,11 @@ def main() -> None:
                     help="Upper bound of the random kill delay in seconds (default: 1.2 x "
                          "the time of one uninterrupted build, measured first).")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--index-src", type=Path, default=None,
+                    help="An index of --corpus to copy and start from (default: build one).")
     args = ap.parse_args()
-    failures, finished = run_trials(args.trials, args.corpus, None, args.max_delay, args.seed)
+    failures, finished = run_trials(args.trials, args.corpus, args.index_src, args.max_delay,
+                                    args.seed)
     print(f"trials {args.trials}, failures {failures}, finished before the kill {finished}")
     sys.exit(1 if failures else 0)
 
