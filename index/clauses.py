@@ -71,18 +71,22 @@ RULE_PRIOR = 0.15
 SEMANTIC_SCALE = 5.0
 
 
-def term_coverage(sentence: str, terms: tuple[str, ...] | list[str]) -> float:
-    """Share of the query's terms (weighted by length) found in the sentence, in [0, 1].
+def term_coverage(sentence: str, terms: tuple[str, ...] | list[str],
+                  weights: dict[str, float] | None = None) -> float:
+    """Share of the query's terms found in the sentence, in [0, 1], each term weighted by
+    its rarity in the index (inverse document frequency; length when no weights are given).
     Distinct terms, not matched characters: a sentence that repeats one term twice does
-    not beat one holding two different terms."""
+    not beat one holding two different terms, and the rare term of a query (监管 beside
+    保险) decides more than the common one."""
     if not terms:
         return 0.0
     norm = normalize_with_map(sentence)[0]
-    total = found = 0
+    total = found = 0.0
     for term in set(terms):
-        total += len(term)
+        weight = weights.get(term, len(term)) if weights else len(term)
+        total += weight
         if next(_occurrences(term, norm), None) is not None:
-            found += len(term)
+            found += weight
     return found / total if total else 0.0
 
 
@@ -105,18 +109,19 @@ def enumeration_items(text: str, sentences: list[tuple[int, int]], i: int) -> li
 
 
 def best_clause(text: str, terms: tuple[str, ...] | list[str], sentences: list[tuple[int, int]],
-                sentence_scores: list[float] | None = None) -> tuple[int, int]:
+                sentence_scores: list[float] | None = None,
+                weights: dict[str, float] | None = None) -> tuple[int, int]:
     """The sentence that best answers the query.
 
-    Score = share of the query's terms it holds (lexical side) + a prior for the sentence
-    that states an article's rule (its opening, or the lead-in of a list) + its similarity
-    to the query relative to the passage's best sentence (semantic side, scaled by
-    SEMANTIC_SCALE). A lead-in stands for its list, so its similarity is at least the mean
+    Score = share of the query's terms it holds, weighted by `weights` (lexical side) + a
+    prior for the sentence that states an article's rule (its opening, or the lead-in of a
+    list) + its similarity to the query relative to the passage's best sentence (semantic
+    side, scaled by SEMANTIC_SCALE). A lead-in stands for its list, so its similarity is at least the mean
     of its items': a question about the list as a whole gets the rule, a question that one
     item answers better still gets that item. Ties go to the earlier sentence.
     """
     sentences = sentences or [(0, len(text))]
-    score = np.array([term_coverage(text[s:e], terms) for s, e in sentences])
+    score = np.array([term_coverage(text[s:e], terms, weights) for s, e in sentences])
     items = [enumeration_items(text, sentences, i) for i in range(len(sentences))]
     rule = [bool(ARTICLE_OPENING.match(text, s)) or bool(items[i])
             for i, (s, _) in enumerate(sentences)]

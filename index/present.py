@@ -15,11 +15,13 @@ def present_hits(searcher: Any, result: Any) -> list[dict[str, Any]]:
     """The result's hits as documented in docs/CONTRACTS.md (offsets in code points)."""
     store = searcher.gen.store
     stored = store.sentences([c.id for c in result.hits])
-    return [present_hit(searcher, result, c, stored.get(c.id)) for c in result.hits]
+    weights = store.term_weights(list(result.terms)) if result.hits else {}
+    return [present_hit(searcher, result, c, stored.get(c.id), weights) for c in result.hits]
 
 
 def clause_for(text: str, language: str, terms: tuple[str, ...], qvec: np.ndarray | None,
-               stored: list[tuple[int, int, bytes]] | None
+               stored: list[tuple[int, int, bytes]] | None,
+               weights: dict[str, float] | None = None
                ) -> tuple[tuple[int, int], list[tuple[int, int]]]:
     """(clause span, highlight spans): sentence similarity from stored vectors, plus terms."""
     highlights = term_spans(text, terms)
@@ -30,7 +32,7 @@ def clause_for(text: str, language: str, terms: tuple[str, ...], qvec: np.ndarra
         scores = (vecs @ qvec).tolist()
     else:
         spans, scores = sentence_spans(text, language), None
-    return best_clause(text, terms, spans, scores), highlights
+    return best_clause(text, terms, spans, scores, weights), highlights
 
 
 def parallel_refs(store: Any, ids: list[int]) -> list[dict[str, Any]]:
@@ -41,10 +43,12 @@ def parallel_refs(store: Any, ids: list[int]) -> list[dict[str, Any]]:
 
 
 def present_hit(searcher: Any, result: Any, cand: Any,
-                stored: list[tuple[int, int, bytes]] | None = None) -> dict[str, Any]:
+                stored: list[tuple[int, int, bytes]] | None = None,
+                weights: dict[str, float] | None = None) -> dict[str, Any]:
     row = cand.row
     text = row["text"]
-    clause, spans = clause_for(text, row["language"], result.terms, result.query_vector, stored)
+    clause, spans = clause_for(text, row["language"], result.terms, result.query_vector, stored,
+                               weights)
     prev_id, next_id = searcher.gen.store.one(
         SELECT_NEIGHBOURS, {"doc": row["doc_id"], "ord": row["ordinal"]})
     return {

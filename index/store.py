@@ -7,6 +7,7 @@ build and then only read (opened read-only and `immutable`, so readers take no l
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,12 @@ SELECT_LEXICAL_FILTERED = (
     "JOIN passages p ON p.id = f.rowid JOIN documents d ON d.id = p.doc_id "
     "WHERE passages_fts MATCH ? AND {where} ORDER BY bm25(passages_fts) LIMIT ?"
 )
+# Document frequency of index terms, for weighting a query's terms by rarity (clauses).
+# fts5vocab is a table of the connection's temp schema, so a read-only store can have it.
+CREATE_VOCAB = ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
+                "USING fts5vocab(main, passages_fts, 'row')")
+SELECT_TERM_DOCS = "SELECT term, doc FROM temp.passages_vocab WHERE term IN ({marks})"
+COUNT_PASSAGES = "SELECT count(*) FROM passages"
 SELECT_LEXICAL_FOR = (
     "SELECT rowid, -bm25(passages_fts) FROM passages_fts "
     "WHERE passages_fts MATCH ? AND rowid IN ({marks})"
@@ -234,6 +241,18 @@ class StoreReader:
             for pid, s, e, vec in self.all(sql, list(ids)):
                 out.setdefault(pid, []).append((s, e, vec))
         return out
+
+    def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """Inverse document frequency log(1 + N / df) of each term over the passages; a
+        term the index lacks gets the weight of one found once."""
+        if not terms:
+            return {}
+        conn = self.conn
+        conn.execute(CREATE_VOCAB)
+        n = self.one(COUNT_PASSAGES)[0] or 1
+        sql = SELECT_TERM_DOCS.format(marks=marks(len(terms)))
+        docs: dict[str, int] = {r[0]: r[1] for r in self.all(sql, list(terms))}
+        return {t: math.log(1 + n / max(1, docs.get(t, 1))) for t in terms}
 
     def languages(self, ids: Sequence[int]) -> dict[int, str]:
         out: dict[int, str] = {}

@@ -25,6 +25,13 @@ def test_coverage_counts_distinct_terms_not_repeats():
     assert term_coverage("", terms) == 0.0 and term_coverage("保险", ()) == 0.0
 
 
+def test_rare_terms_weigh_more_in_coverage():
+    terms = ("نظارت", "صندوق")
+    sentence = "نهادهای نظارتی نقش خود را ایفا میکنند"
+    assert term_coverage(sentence, terms) == 0.5
+    assert term_coverage(sentence, terms, {"نظارت": 3.0, "صندوق": 1.0}) == 0.75
+
+
 def test_question_about_the_list_gets_its_lead_in():
     assert clause_text(WORK_INJURY, "哪些情形应当认定为工伤") == \
         "第十四条 职工有下列情形之一的，应当认定为工伤："
