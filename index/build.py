@@ -107,7 +107,8 @@ def corpus_fingerprint(documents: list[Document], model_fp: str, settings: Build
     fields = asdict(settings)
     topics = fields.pop("topics_file")  # its content matters, not where the corpus lives
     digest.update(json.dumps(fields, sort_keys=True).encode())
-    digest.update(f"lexical {lexical.ANALYZER_VERSION} sentences {SPLITTER_VERSION}".encode())
+    digest.update(f"lexical {lexical.ANALYZER_VERSION} sentences {SPLITTER_VERSION} "
+                  f"store {store.SCHEMA_VERSION}".encode())
     if topics and Path(topics).is_file():
         digest.update(Path(topics).read_bytes())
     for doc in sorted(documents, key=lambda d: d.meta.id):
