@@ -200,7 +200,8 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings:
     try:
         return embed_spans_with_cache(texts, spans, embedder.fingerprint, embedder.dim,
                                       embedder.encode_passages_with_spans, cache,
-                                      on_progress=tick)
+                                      on_progress=tick,
+                                      lengths=[r["n_tokens"] for r in rows])
     finally:
         if cache:
             cache.close()

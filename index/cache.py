@@ -72,9 +72,14 @@ SpanEncoder = Callable[[list[str], list[list[tuple[int, int]]]],
 def embed_spans_with_cache(texts: Sequence[str], spans: Sequence[list[tuple[int, int]]],
                            fingerprint: str, dim: int, encode: SpanEncoder,
                            cache: EmbeddingCache | None, chunk: int = 512,
-                           on_progress: Callable[[int], None] | None = None
+                           on_progress: Callable[[int], None] | None = None,
+                           lengths: Sequence[int] | None = None
                            ) -> tuple[np.ndarray, list[np.ndarray], int]:
     """Passage vectors and span (sentence) vectors, embedding only texts with a cache miss.
+
+    Misses are embedded longest first (by `lengths`, e.g. token counts; characters when
+    not given), so every chunk, and every batch inside it, holds texts of similar length:
+    chunks in corpus order mix long and short passages and pad the short ones.
 
     Returns (vectors, span vectors per text, number of texts embedded).
     """
@@ -92,6 +97,8 @@ def embed_spans_with_cache(texts: Sequence[str], spans: Sequence[list[tuple[int,
             missing.append(i)
     if on_progress and len(texts) - len(missing):
         on_progress(len(texts) - len(missing))
+    size = lengths if lengths is not None else [len(t) for t in texts]
+    missing.sort(key=lambda i: -size[i])
     for start in range(0, len(missing), chunk):
         batch = missing[start : start + chunk]
         vecs, span_vecs = encode([texts[i] for i in batch], [list(spans[i]) for i in batch])
