@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -213,12 +214,17 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     rows = passage_rows(documents, previous_ids(index_dir) if update else {})
-    vecs, sent_vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress,
-                                         use_cache)
-    timings["embed"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for r in rows:
-        r["lex"] = lexical.index_text(r["title"], " ".join(r["path"]), r["text"])
+    # Lexical analysis (jieba, pure Python) runs in a thread while the model embeds: the
+    # forward pass releases the GIL and leaves gaps on the cores between its kernels.
+    with ThreadPoolExecutor(1, thread_name_prefix="analyse") as pool:
+        lex = pool.submit(lambda: [lexical.index_text(r["title"], " ".join(r["path"]),
+                                                      r["text"]) for r in rows])
+        vecs, sent_vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress,
+                                             use_cache)
+        timings["embed"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for r, text in zip(rows, lex.result()):
+            r["lex"] = text
     enrich_passages(rows, vecs, sent_vecs, embedder,
                     Path(settings.topics_file) if settings.topics_file else None)
     sentences = sentence_rows(rows, sent_vecs)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from index.convert import DEFAULT_MODEL_ID, ensure_default_model, ensure_default_tokenizer
+from index.encode_pipeline import EncodePipeline
 from policykb.errors import ModelUnavailable
 
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
@@ -41,8 +42,9 @@ class TokenCounter:
         return len(self.tokenizer.encode_batch_fast([text], add_special_tokens=False)[0].ids)
 
     def count_many(self, texts: list[str]) -> list[int]:
-        """Batch version (tokenizers runs it on all cores)."""
-        return [len(e.ids) for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+        """Batch version (tokenizers runs it on all cores; no offsets, which it skips)."""
+        return [len(e.ids)
+                for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
 
 
 @functools.lru_cache(maxsize=4)
@@ -149,14 +151,16 @@ class Embedder:
     """A loaded embedding model: L2-normalised float32 vectors for passages and queries."""
 
     def __init__(self, model: str | Path | None = None, device: str | None = None,
-                 batch_size: int = 64, query_prompt: str | None = None,
+                 batch_size: int | None = None, query_prompt: str | None = None,
                  passage_prompt: str | None = None) -> None:
         """Load `model` (None: the converted default) on `device` (None: cuda if any, else cpu).
+
+        `batch_size` defaults to 1024 on a GPU (big length-sorted batches keep it busy) and
+        64 on a CPU.
 
         Prompts default to the model's saved ones, then to "query: "/"passage: " for e5.
         """
         self.path, self._model_id = resolve_model(model)
-        self.batch_size = batch_size
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the project runs offline; fail fast
         import torch
         from sentence_transformers import SentenceTransformer
@@ -179,6 +183,9 @@ class Embedder:
                                              E5_PROMPTS["passage"], self._model_id)
         self._counter = self._make_counter()
         self._fingerprint: str | None = None
+        self.batch_size = batch_size or (1024 if self.device.startswith("cuda") else 64)
+        self._pipeline = EncodePipeline(self._st, self._model_tokenizer(),
+                                        self._st.tokenizer.pad_token_id or 0, self.batch_size)
 
     def _make_counter(self) -> TokenCounter:
         tokenizer_json = self.path / "tokenizer.json"
@@ -190,6 +197,15 @@ class Embedder:
         from tokenizers import Tokenizer
 
         return TokenCounter(Tokenizer.from_str(backend.to_str()))
+
+    def _model_tokenizer(self) -> Any:
+        """A tokenizers.Tokenizer that adds specials and truncates at the model's limit."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_str(self._counter.tokenizer.to_str())
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(self._st.max_seq_length or 512)
+        return tokenizer
 
     @property
     def model_id(self) -> str:
@@ -221,13 +237,13 @@ class Embedder:
         """Content tokens of `text` alone: no <s>/</s>, no prompt."""
         return self._counter(text)
 
-    def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages (with the passage prompt): float32 (n, dim), unit norm."""
-        return self._encode(texts, self.passage_prompt, show_progress)
+        return self._encode(texts, self.passage_prompt)
 
-    def encode_queries(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed queries (with the query prompt): float32 (n, dim), unit norm."""
-        return self._encode(texts, self.query_prompt, show_progress)
+        return self._encode(texts, self.query_prompt)
 
     def encode_passages_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
                                    ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -236,62 +252,25 @@ class Embedder:
         A span's vector is the mean of the passage's own contextual token embeddings over
         the tokens inside the span ("late chunking"): sentence vectors for clause
         selection come from the same forward pass as the passage vector, at no extra
-        model cost. The passage vector equals `encode_passages` (same pooling).
+        model cost. Texts are batched in the order given (the build passes them longest
+        first); the passage vector equals `encode_passages`.
         """
-        vecs = np.empty((len(texts), self.dim), dtype=np.float32)
-        out: list[np.ndarray] = [np.empty((0, self.dim), np.float32)] * len(texts)
-        order = np.argsort(-np.asarray(self._counter.count_many(texts)), kind="stable")
-        for start in range(0, len(texts), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            pv, sv = self._encode_spans([texts[i] for i in rows], [spans[i] for i in rows])
-            vecs[rows] = pv
-            for j, i in enumerate(rows):
-                out[i] = sv[j]
-        return vecs, out
+        vecs, span_vecs = self._pipeline.encode(texts, self.passage_prompt, spans)
+        assert span_vecs is not None
+        return vecs, span_vecs
 
-    def _encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
-                      ) -> tuple[np.ndarray, list[np.ndarray]]:
-        import torch
-
-        shift = len(self.passage_prompt)
-        enc = self._st.tokenizer([self.passage_prompt + t for t in texts], padding=True,
-                                 truncation="longest_first", return_tensors="pt",
-                                 max_length=self._st.max_seq_length,
-                                 return_offsets_mapping=True)
-        offsets = enc.pop("offset_mapping").numpy()
-        with torch.inference_mode():
-            feats = self._st.forward({k: v.to(self.device) for k, v in enc.items()})
-        tokens = feats["token_embeddings"].float().cpu().numpy()
-        mask = enc["attention_mask"].numpy().astype(bool)
-        pooled = np.stack([tokens[i][mask[i]].mean(axis=0) for i in range(len(texts))])
-        sent_vecs = []
-        for i, text_spans in enumerate(spans):
-            real = mask[i] & (offsets[i, :, 1] > offsets[i, :, 0])
-            rows = []
-            for s, e in text_spans:
-                inside = real & (offsets[i, :, 0] < shift + e) & (offsets[i, :, 1] > shift + s)
-                rows.append(tokens[i][inside].mean(axis=0) if inside.any() else pooled[i])
-            sent_vecs.append(_unit(np.asarray(rows, np.float32).reshape(-1, self.dim)))
-        return _unit(pooled.astype(np.float32)), sent_vecs
-
-    def _encode(self, texts: list[str], prompt: str, show_progress: bool) -> np.ndarray:
-        """Batch by token length (less padding than sentence-transformers' character-length
-        sort on mixed Chinese/Persian/English), then put rows back in input order."""
-        from tqdm.auto import tqdm
-
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        """Longest first by token count (less padding than sentence-transformers'
+        character-length sort on mixed Chinese/Persian/English), rows back in input order.
+        On a GPU the pipeline sorts within chunks instead (see EncodePipeline.presort)."""
         texts = list(texts)
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        order = np.argsort(-np.asarray(self._counter.count_many(texts)), kind="stable")
-        starts = range(0, len(texts), self.batch_size)
-        for start in tqdm(starts, disable=not show_progress, unit="batch", desc="embedding"):
-            rows = order[start : start + self.batch_size]
-            out[rows] = self._st.encode(
-                [texts[i] for i in rows], prompt=prompt, batch_size=len(rows),
-                normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
-            )
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)  # fp16 rounding
+        if not self._pipeline.presort:
+            return self._pipeline.encode(texts, prompt)[0]
+        order = np.argsort(-np.asarray(self._counter.count_many(texts), dtype=np.int64),
+                           kind="stable")
+        vecs, _ = self._pipeline.encode([texts[i] for i in order], prompt)
+        out = np.empty_like(vecs)
+        out[order] = vecs
         return out
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from index import lexical
 from index.batching import batcher_for
+from index.bm25 import Bm25
 from index.fusion import FusionParams, fuse
 from index.generation import Generation
 from index.vectors import search_vectors
@@ -26,6 +27,10 @@ from ingest.clean import normalize_for_model
 from ingest.language import script_of
 
 QUERY_CACHE_SIZE = 4096
+# A query term found in more than this share of the passages does not widen the lexical
+# pool (its BM25 still counts for every candidate). Its idf is at most log(0.9/0.1) = 2.2,
+# and FTS5 would walk its whole doclist: 200 ms for 保险 (70% of 100k passages).
+POOL_TERM_SHARE = 0.1
 LANG_SCRIPT = {"zh": "han", "en": "latin", "fa": "arabic"}
 FACET_FIELDS = {"language": "language", "doc_type": "doc_type", "issuer": "issuer",
                 "doc": "doc_id", "topic": "topics"}
@@ -82,6 +87,7 @@ class Searcher:
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qlock = threading.Lock()
         self._batcher = batcher_for(embedder)
+        self._bm25 = Bm25(generation.store)
 
     def _embed_query(self, query: str) -> np.ndarray:
         """Query vector, from a small LRU cache (staff repeat and refine queries).
@@ -139,19 +145,40 @@ class Searcher:
         if req.mode != "lexical":
             dense_hits = search_vectors(self.gen.vectors, qvec, pool_size, within)
         match = lexical.fts_query(terms)
+        exact = self._bm25.available(terms)
+        if req.mode == "hybrid" and exact:
+            # Every candidate gets its full BM25 below; the pool itself only needs the
+            # selective terms (a term in most passages would make FTS5 walk them all).
+            match_pool = lexical.fts_query(self._selective(terms))
+        else:
+            match_pool = match
         lex_hits: list[tuple[int, float]] = []
-        if match and req.mode != "dense":
-            lex_hits = self.gen.store.lexical(match, max(p.lexical_pool, req.offset + req.k),
+        if match_pool and req.mode != "dense":
+            lex_hits = self.gen.store.lexical(match_pool, max(p.lexical_pool,
+                                                              req.offset + req.k),
                                               filters, req.date_from, req.date_to)
         if req.mode == "dense":
             return [Candidate(i, s, 0.0, s) for i, s in dense_hits]
         if req.mode == "lexical":
             return [Candidate(i, 0.0, s, s) for i, s in lex_hits]
-        return self._fuse(req.query, qvec, dense_hits, lex_hits, match, req.floor)
+        return self._fuse(req.query, qvec, dense_hits, lex_hits,
+                          terms if exact else None, match, req.floor)
+
+    def _selective(self, terms: tuple[str, ...]) -> tuple[str, ...]:
+        """Terms found in at most POOL_TERM_SHARE of the passages (see the constant)."""
+        n = self.gen.store.stats_passages()
+        docs = self.gen.store.term_docs(list(terms))
+        return tuple(t for t in terms if docs.get(t, 0) <= POOL_TERM_SHARE * n)
 
     def _fuse(self, query: str, qvec: np.ndarray, dense_hits: list[tuple[int, float]],
-              lex_hits: list[tuple[int, float]], match: str | None,
-              floor: bool = True) -> list[Candidate]:
+              lex_hits: list[tuple[int, float]], terms: tuple[str, ...] | None,
+              match: str | None, floor: bool = True) -> list[Candidate]:
+        """Fuse dense and lexical scores over the union of both pools.
+
+        With `terms` (term statistics present) every candidate's BM25 is computed here,
+        equal to FTS5's; without, lexical-pool scores come from FTS5 and the rest from a
+        rowid-restricted MATCH.
+        """
         dense = dict(dense_hits)
         lex = dict(lex_hits)
         ids = list(dict.fromkeys([i for i, _ in dense_hits] + [i for i, _ in lex_hits]))
@@ -162,7 +189,9 @@ class Searcher:
             vecs = np.vstack([self.gen.vectors.reconstruct(int(i)) for i in missing_dense])
             dense.update(zip(missing_dense, (vecs @ qvec).tolist()))
         missing_lex = [i for i in ids if i not in lex]
-        if match and missing_lex and lex:
+        if terms:
+            lex = self._bm25.scores(terms, ids)
+        elif match and missing_lex and lex:
             lex.update(self.gen.store.lexical_for(match, missing_lex))
         langs = self.gen.store.languages(ids)
         qscripts = script_of(query)

@@ -255,17 +255,22 @@ class StoreReader:
         """Inverse document frequency log(1 + N / df) of each term over the passages; a
         term the index lacks gets the weight of one found once. Empty for a generation
         built before term statistics were stored (callers then weigh terms by length)."""
-        if not terms:
-            return {}
+        n, docs = self.stats_passages(), self.term_docs(terms)
+        return {t: math.log(1 + n / max(1, docs.get(t, 1))) for t in terms} if n else {}
+
+    def stats_passages(self) -> int:
+        """Passages counted by term_stats (0: a generation built before it existed)."""
         if self._passage_count is None:  # the generation never changes: count once
             has_stats = self.one(HAS_TERM_STATS) is not None
             self._passage_count = (self.one(COUNT_PASSAGES)[0] or 1) if has_stats else 0
-        if not self._passage_count:
+        return self._passage_count
+
+    def term_docs(self, terms: Sequence[str]) -> dict[str, int]:
+        """Passages holding each term (terms the index lacks are absent); needs term_stats."""
+        if not terms or not self.stats_passages():
             return {}
-        n = self._passage_count
         sql = SELECT_TERM_DOCS.format(marks=marks(len(terms)))
-        docs: dict[str, int] = {r[0]: r[1] for r in self.all(sql, list(terms))}
-        return {t: math.log(1 + n / max(1, docs.get(t, 1))) for t in terms}
+        return {r[0]: r[1] for r in self.all(sql, list(terms))}
 
     def languages(self, ids: Sequence[int]) -> dict[int, str]:
         out: dict[int, str] = {}

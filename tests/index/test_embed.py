@@ -126,3 +126,38 @@ def test_model_name_resolves_from_local_hf_cache_only(tmp_path, monkeypatch):
     (folder / "snapshots" / "abc123").mkdir(parents=True)
     assert cached_snapshot("org/model") == folder / "snapshots" / "abc123"
     assert cached_snapshot("org/missing") is None
+
+
+def _span_reference(embedder, text, span):
+    """A span's vector computed the slow, obvious way: mean of the token vectors (one
+    sentence-transformers forward pass) of the tokens whose characters overlap the span."""
+    import torch
+
+    prompt = embedder.passage_prompt
+    enc = embedder._st.tokenizer([prompt + text], return_tensors="pt",
+                                 return_offsets_mapping=True)
+    offsets = enc.pop("offset_mapping")[0].numpy()
+    with torch.inference_mode():
+        tokens = embedder._st.forward(dict(enc))["token_embeddings"][0].numpy()
+    s, e = span[0] + len(prompt), span[1] + len(prompt)
+    inside = (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] < e) & (offsets[:, 1] > s)
+    vec = tokens[inside].mean(axis=0)
+    return vec / np.linalg.norm(vec)
+
+
+def test_span_vectors_equal_the_token_mean_and_fall_back_when_cut(embedder):
+    texts = [MIXED[3] + MIXED[4], MIXED[1], "x " * 600 + "tail sentence."]
+    spans = [[(0, len(MIXED[3])), (len(MIXED[3]), len(texts[0]))],
+             [(0, 70), (71, 140), (141, len(MIXED[1]))],
+             [(0, 20), (1200, len(texts[2]))]]  # the second span lies past the 512-token cut
+    passage, sentence = embedder.encode_passages_with_spans(texts, spans)
+    np.testing.assert_allclose(passage, embedder.encode_passages(texts), atol=1e-5)
+    for i in range(2):
+        assert sentence[i].shape == (len(spans[i]), 384)
+        for j, span in enumerate(spans[i]):
+            ref = _span_reference(embedder, texts[i], span)
+            assert float(sentence[i][j] @ ref) > 0.9999
+    # sentences of one passage differ from each other and from the passage
+    assert float(sentence[0][0] @ sentence[0][1]) < 0.99
+    np.testing.assert_allclose(sentence[2][1], passage[2], atol=1e-5)
+    assert float(sentence[2][0] @ passage[2]) < 0.9999
