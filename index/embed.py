@@ -272,7 +272,3 @@ class Embedder:
         out = np.empty_like(vecs)
         out[order] = vecs
         return out
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)

@@ -188,10 +188,9 @@ class Searcher:
         if missing_dense:
             vecs = np.vstack([self.gen.vectors.reconstruct(int(i)) for i in missing_dense])
             dense.update(zip(missing_dense, (vecs @ qvec).tolist()))
-        missing_lex = [i for i in ids if i not in lex]
         if terms:
             lex = self._bm25.scores(terms, ids)
-        elif match and missing_lex and lex:
+        elif match and lex and (missing_lex := [i for i in ids if i not in lex]):
             lex.update(self.gen.store.lexical_for(match, missing_lex))
         langs = self.gen.store.languages(ids)
         qscripts = script_of(query)
