@@ -122,12 +122,15 @@ class Searcher:
         started = time.perf_counter()
         terms = lexical.query_terms(req.query)
         pool = self.candidates(req, terms)
-        rows = self.gen.store.passages([c.id for c in pool])
+        rows = self.gen.store.pool_rows([c.id for c in pool])
         for c in pool:
             c.row = rows[c.id]
         pool = collapse_duplicates(pool)
         facets = count_facets(pool)
         hits = pool[req.offset : req.offset + req.k]
+        full = self.gen.store.passages([c.id for c in hits])
+        for c in hits:
+            c.row = full[c.id]
         return SearchResult(hits, len(pool), facets, (time.perf_counter() - started) * 1e3,
                             self.gen.id, terms, self._embed_query(req.query))
 

@@ -50,6 +50,12 @@ SELECT_PASSAGES = (
     f"SELECT {PASSAGE_COLUMNS} FROM passages p JOIN documents d ON d.id = p.doc_id "
     "WHERE p.id IN ({marks})"
 )
+# What collapsing duplicates and counting facets read for every candidate of a result set;
+# the text and the other fields are read only for the page of hits shown.
+SELECT_POOL_ROWS = (
+    "SELECT p.id, p.doc_id, p.language, p.topics, p.dup_group, d.title, d.doc_type, d.issuer "
+    "FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})"
+)
 SELECT_FILTER_IDS = (
     "SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_id WHERE {where}"
 )
@@ -207,13 +213,24 @@ class StoreReader:
         row = self.one(SELECT_META, (key,))
         return None if row is None else json.loads(row[0])
 
+    def by_ids(self, sql: str, ids: Sequence[int], *before: Any) -> list[sqlite3.Row]:
+        """Rows of `sql` (holding `IN ({marks})`) for `ids`, in chunks under SQLite's
+        variable limit; `before` are the parameters that precede the ids."""
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(ids), 900):
+            chunk = list(ids[start : start + 900])
+            rows.extend(self.all(sql.format(marks=marks(len(chunk))), [*before, *chunk]))
+        return rows
+
     def passages(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Rows for the given passage ids (with their document's fields), keyed by id."""
+        return {row["id"]: decode_passage(dict(row)) for row in self.by_ids(SELECT_PASSAGES, ids)}
+
+    def pool_rows(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The fields a whole result set needs (duplicate groups, facets), keyed by id."""
         out: dict[int, dict[str, Any]] = {}
-        for start in range(0, len(ids), 900):  # stay under SQLite's variable limit
-            chunk = list(ids[start : start + 900])
-            for row in self.all(SELECT_PASSAGES.format(marks=marks(len(chunk))), chunk):
-                out[row["id"]] = decode_passage(dict(row))
+        for row in self.by_ids(SELECT_POOL_ROWS, ids):
+            out[row["id"]] = dict(row, topics=json.loads(row["topics"] or "[]"))
         return out
 
     def filter_ids(self, filters: dict[str, list[str]], date_from: str | None = None,
@@ -235,12 +252,7 @@ class StoreReader:
 
     def lexical_for(self, match: str, ids: Sequence[int]) -> list[tuple[int, float]]:
         """BM25 of specific passages (same corpus statistics as a full MATCH)."""
-        out: list[tuple[int, float]] = []
-        for start in range(0, len(ids), 900):
-            chunk = list(ids[start : start + 900])
-            sql = SELECT_LEXICAL_FOR.format(marks=marks(len(chunk)))
-            out.extend((r[0], r[1]) for r in self.all(sql, [match, *chunk]))
-        return out
+        return [(r[0], r[1]) for r in self.by_ids(SELECT_LEXICAL_FOR, ids, match)]
 
     def sentences(self, ids: Sequence[int]) -> dict[int, list[tuple[int, int, bytes]]]:
         """Stored sentence spans and vectors of the given passages."""
@@ -273,13 +285,7 @@ class StoreReader:
         return {r[0]: r[1] for r in self.all(sql, list(terms))}
 
     def languages(self, ids: Sequence[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for start in range(0, len(ids), 900):
-            chunk = list(ids[start : start + 900])
-            sql = SELECT_LANGUAGES.format(marks=marks(len(chunk)))
-            out.update((r[0], r[1]) for r in self.all(sql, chunk))
-        return out
-
+        return {r[0]: r[1] for r in self.by_ids(SELECT_LANGUAGES, ids)}
 
 def where_clause(filters: dict[str, list[str]], date_from: str | None,
                  date_to: str | None) -> tuple[str, list[Any]]:
