@@ -84,6 +84,7 @@ def bm25_scores(terms: Sequence[str], rows: Mapping[int, tuple[str, int]],
         out[rid] = sum(idf[t] * f * (K1 + 1) / (f + norm) for t, f in counts.items())
     return out
 
+
 SELECT_FTS_ROWS = (
     "SELECT c.id, c.c0, s.sz FROM passages_fts_content c "
     "JOIN passages_fts_docsize s ON s.id = c.id WHERE c.id IN ({marks})"

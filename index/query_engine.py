@@ -53,13 +53,12 @@ class NativeQueryEncoder:
 def native_query_encoder(engine: str, usable: bool, max_content_tokens: int,
                          count_many: Callable[[list[str]], list[int]]
                          ) -> NativeQueryEncoder | None:
-    """The native encoder when `engine` asks for it ("native") or allows it ("auto").
+    """The native encoder when `engine` (one of ENGINES, checked by the Embedder) asks
+    for it ("native") or allows it ("auto").
 
     `usable` says whether the embedder runs the default model on a CPU with the
     "query: " prompt: anything else (another model, a GPU, a custom prompt) keeps torch.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"query engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "torch" or not usable:
         if engine == "native":
             raise ValueError("the native query engine runs only the default model, on a CPU, "
