@@ -122,9 +122,10 @@ class Searcher:
         started = time.perf_counter()
         terms = lexical.query_terms(req.query)
         pool = self.candidates(req, terms)
-        rows = self.gen.store.pool_rows([c.id for c in pool])
+        # Hybrid candidates carry their rows from fusion; dense- or lexical-only ones not.
+        rows = self.gen.store.pool_rows([c.id for c in pool if not c.row])
         for c in pool:
-            c.row = rows[c.id]
+            c.row = c.row or rows[c.id]
         pool = collapse_duplicates(pool)
         facets = count_facets(pool)
         hits = pool[req.offset : req.offset + req.k]
@@ -195,7 +196,8 @@ class Searcher:
             lex = self._bm25.scores(terms, ids)
         elif match and lex and (missing_lex := [i for i in ids if i not in lex]):
             lex.update(self.gen.store.lexical_for(match, missing_lex))
-        langs = self.gen.store.languages(ids)
+        rows = self.gen.store.pool_rows(ids)  # kept on the candidates for search()
+        langs = {i: row["language"] for i, row in rows.items()}
         qscripts = script_of(query)
         script_ok = np.array([not qscripts or bool(scripts_of_lang(langs.get(i)) & qscripts)
                               for i in ids])
@@ -206,7 +208,8 @@ class Searcher:
         keep = (relevance_floor(d, lx * script_ok, cand_langs, self.params) if floor
                 else np.ones(len(ids), bool))
         order = np.argsort(-fused, kind="stable")
-        return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]))
+        return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]),
+                          rows.get(ids[j], {}))
                 for j in order if keep[j]]
 
 

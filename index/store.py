@@ -82,7 +82,6 @@ SELECT_LEXICAL_FOR = (
     "SELECT rowid, -bm25(passages_fts) FROM passages_fts "
     "WHERE passages_fts MATCH ? AND rowid IN ({marks})"
 )
-SELECT_LANGUAGES = "SELECT id, language FROM passages WHERE id IN ({marks})"
 SELECT_SENTENCES = (
     'SELECT passage_id, start, "end", vec FROM sentences WHERE passage_id IN ({marks}) '
     "ORDER BY passage_id, start"
@@ -283,9 +282,6 @@ class StoreReader:
             return {}
         sql = SELECT_TERM_DOCS.format(marks=marks(len(terms)))
         return {r[0]: r[1] for r in self.all(sql, list(terms))}
-
-    def languages(self, ids: Sequence[int]) -> dict[int, str]:
-        return {r[0]: r[1] for r in self.by_ids(SELECT_LANGUAGES, ids)}
 
 def where_clause(filters: dict[str, list[str]], date_from: str | None,
                  date_to: str | None) -> tuple[str, list[Any]]:
