@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import Request
 
@@ -11,13 +10,14 @@ from api.jobs import JobRunner
 from api.security import TokenBucket, check_key, client_id, refuse_keys_in_url, too_many
 from api.settings import Settings
 from api.state import IndexState
+from index.model.protocol import Embedder
 
 
 @dataclass
 class AppContext:
     settings: Settings
     state: IndexState
-    embedder: Any
+    embedder: Embedder
     jobs: JobRunner
     search_limit: TokenBucket = field(init=False)
     auth_failures: TokenBucket = field(init=False)

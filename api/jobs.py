@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from index.build import build_index
-from policykb.errors import BuildLocked
+from index.errors import BuildLocked
+from index.model.protocol import Embedder
 
 
 class JobRunner:
     """Runs one build/update at a time and remembers the last jobs' progress."""
 
-    def __init__(self, corpus_dir: Path, index_dir: Path, embedder: Any,
+    def __init__(self, corpus_dir: Path, index_dir: Path, embedder: Embedder,
                  on_done: Callable[[], object]):
         self.corpus_dir, self.index_dir, self.embedder = corpus_dir, index_dir, embedder
         self.on_done = on_done

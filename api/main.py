@@ -12,15 +12,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-import policykb
+from ingest.version import __version__
 from api.deps import AppContext
 from api.jobs import JobRunner
 from api.limits import BodyLimit
 from api.routes import admin, documents, health, search
 from api.settings import Settings
 from api.state import IndexState
-from index import lexical
-from policykb.errors import BuildLocked, IndexCorrupt, IndexNotFound, PolicyKBError, QueryError
+from index.query import lexical
+from ingest.errors import PolicyKBError
+from index.errors import BuildLocked, IndexCorrupt, IndexNotFound, QueryError
+from index.model.protocol import Embedder
 
 log = logging.getLogger("policykb.api")
 
@@ -35,13 +37,13 @@ SECURITY_HEADERS = {
 ERROR_STATUS = {IndexNotFound: 503, IndexCorrupt: 503, QueryError: 422, BuildLocked: 409}
 
 
-def load_default_embedder(settings: Settings) -> Any:
-    from index.embed import Embedder
+def load_default_embedder(settings: Settings) -> Embedder:
+    from index.model import embed
 
-    return Embedder(settings.model)
+    return embed.Embedder(settings.model)
 
 
-def create_app(settings: Settings | None = None, embedder: Any = None) -> FastAPI:
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
     """Build the app; the embedder and the index are opened in the lifespan, once."""
     settings = settings or Settings()
 
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None, embedder: Any = None) -> FastAP
         yield
         state.close()
 
-    app = FastAPI(title="policykb", version=policykb.__version__, lifespan=lifespan,
+    app = FastAPI(title="policykb", version=__version__, lifespan=lifespan,
                   description="Hybrid multilingual search over social-security policy texts.")
     for router in (search.router, documents.router, health.router, admin.router):
         app.include_router(router)

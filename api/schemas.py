@@ -2,42 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from pydantic import BaseModel, ConfigDict, Field
 
-import re
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-MAX_QUERY_CHARS = 1000
-MAX_K = 100
-MAX_OFFSET = 1000
-# Embedding/override/isolate controls could reorder the UI text around an echoed query.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-class SearchBody(BaseModel):
-    """POST /api/search: the same fields as the GET query string."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    q: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
-    lang: list[str] = Field(default_factory=list, max_length=10)
-    doc: list[str] = Field(default_factory=list, max_length=100)
-    type: list[str] = Field(default_factory=list, max_length=10)
-    issuer: list[str] = Field(default_factory=list, max_length=50)
-    topic: list[str] = Field(default_factory=list, max_length=20)
-    date_from: date | None = None
-    date_to: date | None = None
-    k: int = Field(10, ge=1, le=MAX_K)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
-
-    @field_validator("q")
-    @classmethod
-    def neutralise_bidi(cls, value: str) -> str:
-        cleaned = BIDI_CONTROLS.sub("", value).strip()
-        if not cleaned:
-            raise ValueError("query is empty")
-        return cleaned
+# The search request is index.query.request.SearchRequest (one model from HTTP to storage).
 
 
 class Span(BaseModel):

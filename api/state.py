@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from index.generation import Generation, current_generation_id, load_generation
-from index.search import Searcher
-from policykb.errors import IndexNotFound, PolicyKBError
+from index.storage.generation import Generation, current_generation_id, load_generation
+from index.query.search import Searcher
+from ingest.errors import PolicyKBError
+from index.errors import IndexNotFound
+from index.model.protocol import Embedder
 
 log = logging.getLogger("policykb.api")
 
@@ -34,18 +35,13 @@ class Served:
 class IndexState:
     """Holds the served generation; `reload()` swaps to CURRENT if it changed and verifies."""
 
-    def __init__(self, index_dir: Path, embedder: Any):
+    def __init__(self, index_dir: Path, embedder: Embedder):
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.error: str | None = None
         self._served: Served | None = None
         self._lock = threading.Lock()
         self._last_check = 0.0
-
-    @property
-    def generation_id(self) -> str | None:
-        served = self._served
-        return served.generation.id if served else None
 
     def reload(self) -> bool:
         """Load CURRENT if it differs from what is served; keep serving the old one on error."""

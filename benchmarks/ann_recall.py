@@ -24,9 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index import vectors  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from index.generation import load_generation  # noqa: E402
+from index.storage import vectors  # noqa: E402
+from index.model.embed import Embedder  # noqa: E402
+from index.storage.generation import load_generation  # noqa: E402
 
 
 def main() -> None:
@@ -36,8 +36,8 @@ def main() -> None:
     ap.add_argument("--ef", type=int, nargs="+", default=[64, 128, 256])
     args = ap.parse_args()
     gen = load_generation(args.index)
-    ids = vectors.stored_ids(gen.vectors)
-    X = np.vstack([gen.vectors.reconstruct(int(i)) for i in ids]).astype(np.float32)
+    ids = vectors.stored_ids(gen.store.vectors)
+    X = np.vstack([gen.store.vectors.reconstruct(int(i)) for i in ids]).astype(np.float32)
     texts = [json.loads(x)["text"] for x in args.queries.read_text(encoding="utf-8").splitlines()
              if x.strip()]
     Q = Embedder().encode_queries(texts)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from index.build import BuildSettings, build_index, embed_text  # noqa: E402
-from index.embed import Embedder  # noqa: E402
+from index.model.embed import Embedder  # noqa: E402
 from ingest.manifest import load_manifest  # noqa: E402
 from ingest.pipeline import ingest_path  # noqa: E402
 

@@ -82,7 +82,7 @@ def main() -> None:
     args = ap.parse_args()
     index_dir = args.work / f"synthetic-{args.size}"
     if not (index_dir / "CURRENT").exists():
-        from index.embed import Embedder
+        from index.model.embed import Embedder
 
         build_synthetic(index_dir, args.size, Embedder())
     proc, cold = start_server(index_dir, args.port)

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from benchmarks.bench_search import QUERIES  # noqa: E402
-from index.embed import Embedder  # noqa: E402
+from index.model.embed import Embedder  # noqa: E402
 
 
 def ms_per_batch(encode, queries: list[str], batch: int) -> float:

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from benchmarks.synthetic import build_synthetic  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from index.generation import load_generation  # noqa: E402
-from index.present import present_hits  # noqa: E402
-from index.search import SearchRequest, Searcher  # noqa: E402
+from index.model.embed import Embedder  # noqa: E402
+from index.storage.generation import load_generation  # noqa: E402
+from index.query.request import SearchRequest  # noqa: E402
+from index.query.search import Searcher  # noqa: E402
 
 QUERIES = ["multi-pillar pensions", "养老保险基金监管", "نظارت بر صندوق", "work injury benefits",
            "失业保险金的领取期限", "بیمه بیکاری", "fund supervision and management",
@@ -49,21 +49,20 @@ def run(size: int, n_queries: int, work: Path, embedder: Embedder) -> None:
                for i in range(n_queries)]
     qvecs = embedder.encode_queries(queries)
     ours, exact_t, recalls = [], [], []
-    ntotal = loaded.vectors.ntotal
-    flat_vectors = np.vstack([loaded.vectors.reconstruct(int(i))
-                              for i in faiss.vector_to_array(loaded.vectors.id_map)])
+    ntotal = loaded.store.vectors.ntotal
+    flat_vectors = np.vstack([loaded.store.vectors.reconstruct(int(i))
+                              for i in faiss.vector_to_array(loaded.store.vectors.id_map)])
     exact = faiss.IndexFlatIP(flat_vectors.shape[1])
     exact.add(flat_vectors)
-    ids = faiss.vector_to_array(loaded.vectors.id_map)
+    ids = faiss.vector_to_array(loaded.store.vectors.id_map)
     for q, qv in zip(queries, qvecs):
         t = time.perf_counter()
-        res = searcher.search(SearchRequest(query=q, k=10))
-        present_hits(searcher, res)
+        searcher.search(SearchRequest(q=q, k=10))
         ours.append((time.perf_counter() - t) * 1e3)
         t = time.perf_counter()
         _, ex = exact.search(qv.reshape(1, -1), 10)
         exact_t.append((time.perf_counter() - t) * 1e3)
-        _, served = loaded.vectors.search(qv.reshape(1, -1), 10)
+        _, served = loaded.store.vectors.search(qv.reshape(1, -1), 10)
         recalls.append(len(set(ids[ex[0]]) & set(served[0])) / 10)
     kind = loaded.manifest["vectors"]["kind"]
     print(f"size={ntotal:>7} index={kind:5} build={build_s:6.1f}s  "

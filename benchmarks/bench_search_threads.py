@@ -25,10 +25,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from benchmarks.bench_search import QUERIES  # noqa: E402
 from benchmarks.synthetic import build_synthetic  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from index.generation import load_generation  # noqa: E402
-from index.present import present_hits  # noqa: E402
-from index.search import SearchRequest, Searcher  # noqa: E402
+from index.model.embed import Embedder  # noqa: E402
+from index.storage.generation import load_generation  # noqa: E402
+from index.query.request import SearchRequest  # noqa: E402
+from index.query.search import Searcher  # noqa: E402
 
 
 def run(searcher: Searcher, queries: list[str], threads: int) -> tuple[np.ndarray, float]:
@@ -38,7 +38,7 @@ def run(searcher: Searcher, queries: list[str], threads: int) -> tuple[np.ndarra
     def worker(first: int) -> None:
         for query in queries[first::threads]:
             t = time.perf_counter()
-            present_hits(searcher, searcher.search(SearchRequest(query=query, k=10)))
+            searcher.search(SearchRequest(q=query, k=10))
             with lock:
                 latencies.append((time.perf_counter() - t) * 1e3)
 

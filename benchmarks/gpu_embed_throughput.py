@@ -53,7 +53,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def write_skeleton(dest: Path) -> None:
-    from index.convert import ensure_default_model
+    from index.model.convert import ensure_default_model
 
     src = ensure_default_model()
     shutil.copytree(src, dest, dirs_exist_ok=True,
@@ -133,7 +133,7 @@ def main() -> None:
         return
     import torch
 
-    from index.embed import Embedder
+    from index.model.embed import Embedder
 
     if not args.cpu_smoke and not torch.cuda.is_available():
         sys.exit("no CUDA device: run with --cpu-smoke to check the script on CPU")

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/ingest_throughput.py [FOLDER ...] [--budget 320] [--repeat 3]
 Defaults to ../shared/corpus-sources and the shipped corpus/. Uses the real e5 tokenizer
-counter (index.embed.default_token_counter), since counting tokens is the main cost.
+counter (index.model.embed.default_token_counter), since counting tokens is the main cost.
 Also reports how many 第X条 articles fit the passage budget whole.
 """
 
@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from index.embed import default_token_counter
+from index.model.embed import default_token_counter
 from ingest.pipeline import IngestReport, ingest_path
 from ingest.split import DEFAULT_BUDGET
 from ingest.structure import find_structure

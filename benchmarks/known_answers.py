@@ -18,11 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.embed import Embedder  # noqa: E402
-from index.generation import load_generation  # noqa: E402
-from index.present import present_hits  # noqa: E402
-from index.search import SearchRequest, Searcher  # noqa: E402
-from ingest.clean import normalize  # noqa: E402
+from index.model.embed import Embedder  # noqa: E402
+from index.storage.generation import load_generation  # noqa: E402
+from index.query.request import SearchRequest  # noqa: E402
+from index.query.search import Searcher  # noqa: E402
+from ingest.text.normalize import normalize  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,16 +38,15 @@ def main() -> None:
     items = [json.loads(x) for x in args.answers.read_text(encoding="utf-8").splitlines() if x.strip()]
     totals: dict[str, list[int]] = {}
     for item in items:
-        lang = gen.store.one("SELECT language FROM documents WHERE id = ?",
-                             (item["expected_doc"],))[0]
+        lang = gen.store.document(item["expected_doc"])["language"]
         filt = [] if lang == item["lang"] else [lang]
         want = normalize(item["expected_text"])
         docs = {item["expected_doc"], *item.get("also_ok", [])}
-        result = searcher.search(SearchRequest(item["query"], k=10, languages=filt))
+        result = searcher.search(SearchRequest(q=item["query"], k=10, lang=filt))
         rank, clause_ok, clause = None, False, ""
-        for r, (cand, hit) in enumerate(zip(result.hits, present_hits(searcher, result)), 1):
-            in_doc = cand.row["doc_id"] in docs or any(a["doc_id"] in docs for a in cand.also_in)
-            if in_doc and want in normalize(cand.row["text"]):
+        for r, hit in enumerate(result.hits, 1):
+            in_doc = hit["doc_id"] in docs or any(a["doc_id"] in docs for a in hit["also_in"])
+            if in_doc and want in normalize(hit["text"]):
                 rank = r
                 clause = hit["text"][hit["clause"]["start"]:hit["clause"]["end"]]
                 c = normalize(clause)

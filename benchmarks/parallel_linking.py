@@ -1,4 +1,4 @@
-"""Precision and recall of index.parallels.link_parallels on NTREX (en/fa/zh translations).
+"""Precision and recall of index.enrich.parallels.link_parallels on NTREX (en/fa/zh translations).
 
 Usage: python -m benchmarks.parallel_linking [--cosines 0.8,0.85] [--gaps 0,0.01] [--corpus-check]
 
@@ -112,9 +112,9 @@ def corpus_rows(embedder: Any) -> tuple[list[dict[str, Any]], np.ndarray]:
 def corpus_check(embedder: Any, params: Any) -> None:
     """Print how many passages of seed article 000 (en) link to the right passage of 002,
     linking the whole corpus the way the build would (see the report in index/parallels)."""
-    from index.duplicates import duplicate_groups
-    from index.parallels import content_vectors, link_parallels
-    from index.sentences import sentence_vectors_by_row, sentences_to_embed
+    from index.enrich.duplicates import duplicate_groups
+    from index.enrich.parallels import content_vectors, link_parallels
+    from ingest.text.sentences import sentence_vectors_by_row, sentences_to_embed
 
     rows, vecs = corpus_rows(embedder)
     sentences = sentences_to_embed(rows, include_single=True)
@@ -138,7 +138,7 @@ def late_chunks(rows: list[dict[str, Any]], embedder: Any) -> list[np.ndarray]:
     """Per passage: sentence vectors pooled from one title-free forward pass (late
     chunking, Embedder.encode_passages_with_spans); single-sentence passages get the
     passage vector. Cached in var/cache/corpus_late_chunks.npz."""
-    from index.sentences import sentence_spans
+    from ingest.text.sentences import sentence_spans
 
     spans = [sp if len(sp := sentence_spans(r["text"], r["language"])) > 1 else []
              for r in rows]
@@ -191,8 +191,8 @@ def main() -> None:
     parser.add_argument("--corpus-check", action="store_true", help="also link 000 <-> 002")
     args = parser.parse_args()
 
-    from index.embed import Embedder
-    from index.parallels import ParallelParams, link_parallels
+    from index.model.embed import Embedder
+    from index.enrich.parallels import ParallelParams, link_parallels
 
     embedder = Embedder()
     rows = load_ntrex(NTREX)

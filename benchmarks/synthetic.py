@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index.build import BuildSettings, CACHE_FILE, build_lock, embed_text, write_generation
-from index.cache import EmbeddingCache, text_key
+from index.storage.cache import EmbeddingCache, text_key
 from ingest.manifest import load_manifest
 from ingest.models import Document, DocumentMeta, Passage
 from ingest.pipeline import ingest_path

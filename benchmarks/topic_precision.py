@@ -1,4 +1,4 @@
-"""Precision and recall of index.topics.assign_topics on the hand-labelled corpus sample.
+"""Precision and recall of index.enrich.topics.assign_topics on the hand-labelled corpus sample.
 
 Usage: python -m benchmarks.topic_precision [--corpus corpus] [--labels PATH]
 
@@ -73,8 +73,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from index.build import BuildSettings, embed_text
-    from index.embed import Embedder
-    from index.topics import assign_topics, load_topics, topic_vectors
+    from index.model.embed import Embedder
+    from index.enrich.topics import assign_topics, load_topics, topic_vectors
 
     started = time.perf_counter()
     embedder = Embedder()

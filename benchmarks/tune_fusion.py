@@ -4,7 +4,7 @@ Usage: python benchmarks/tune_fusion.py ../shared/eval/* [--work var/eval]
 
 Each query's candidate pool (dense and lexical scores of the union of both halves) is
 collected once through the real Searcher; then every parameter combination is scored by
-re-running only `index.fusion.fuse` on those pools. Run `policykb eval` first so the
+re-running only `index.query.fusion.fuse` on those pools. Run `policykb eval` first so the
 indexes exist. Prints nDCG@10 per set for each combination and the best overall.
 """
 
@@ -22,14 +22,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.embed import Embedder  # noqa: E402
-from index.evaluate import EVAL_SETTINGS, ensure_index, load_beir, ndcg_at  # noqa: E402
-from index.fusion import FusionParams, fuse  # noqa: E402
-from index.generation import load_generation  # noqa: E402
-from index.search import scripts_of_lang  # noqa: E402
-from index.vectors import search_vectors  # noqa: E402
-from index import lexical  # noqa: E402
-from ingest.clean import normalize_for_model  # noqa: E402
+from index.model.embed import Embedder  # noqa: E402
+from index.evaluation.beir import load_beir  # noqa: E402
+from index.evaluation.metrics import ndcg_at  # noqa: E402
+from index.evaluation.run import EVAL_SETTINGS, ensure_index  # noqa: E402
+from index.query.fusion import FusionParams, fuse  # noqa: E402
+from index.storage.generation import load_generation  # noqa: E402
+from index.query.search import scripts_of_lang  # noqa: E402
+from index.storage.vectors import search_vectors  # noqa: E402
+from index.query import lexical  # noqa: E402
+from ingest.text.normalize import normalize_for_model  # noqa: E402
 from ingest.language import script_of  # noqa: E402
 
 GOALS = {"stard-zh": 0.458, "parsinlu-fa": 0.861, "cmrc-zh": 0.977, "ntrex-xling": 0.860}
@@ -41,18 +43,18 @@ def collect(folder: Path, work: Path, embedder: Embedder, pool: int) -> list[dic
     index_dir = ensure_index(beir, work, embedder, EVAL_SETTINGS)
     loaded = load_generation(index_dir)
     out = []
-    # the product embeds the normalised query (index.search.Searcher._embed_query)
+    # the product embeds the normalised query (index.query.search.Searcher._embed_query)
     qvecs = embedder.encode_queries([normalize_for_model(q["text"]) for q in beir.queries.values()])
     for (qid, q), qv in zip(beir.queries.items(), qvecs):
         terms = lexical.query_terms(q["text"])
         match = lexical.fts_query(terms)
-        dense_hits = search_vectors(loaded.vectors, qv, pool)
+        dense_hits = search_vectors(loaded.store.vectors, qv, pool)
         lex_hits = loaded.store.lexical(match, pool) if match else []
         dense, lex = dict(dense_hits), dict(lex_hits)
         ids = list(dict.fromkeys([i for i, _ in dense_hits] + [i for i, _ in lex_hits]))
         miss = [i for i in ids if i not in dense]
         if miss:
-            vecs = np.vstack([loaded.vectors.reconstruct(int(i)) for i in miss])
+            vecs = np.vstack([loaded.store.vectors.reconstruct(int(i)) for i in miss])
             dense.update(zip(miss, (vecs @ qv).tolist()))
         miss = [i for i in ids if i not in lex]
         if match and miss and lex:

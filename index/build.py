@@ -7,15 +7,13 @@ ids and cached embeddings, so only new or changed passages are embedded.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,21 +21,23 @@ from typing import Any
 
 import numpy as np
 
-import policykb
-from index import generation as gen
-from index import lexical, store, vectors
-from index.cache import EmbeddingCache, embed_spans_with_cache
-from index.enrich import enrich_passages, passage_spans
-from index.rows import document_rows, passage_rows, previous_ids, sentence_rows
-from index.sentences import SPLITTER_VERSION
+from ingest.version import __version__
+from index.storage import generation as gen
+from index.query import lexical
+from index.storage import schema, vectors, writer
+from index.storage.cache import EmbeddingCache, embed_spans_with_cache
+from index.enrich.run import enrich_passages, passage_spans
+from index.storage.rows import document_rows, passage_rows, previous_ids, sentence_rows
+from ingest.text.sentences import SPLITTER_VERSION
 from ingest.manifest import load_manifest
 from ingest.models import Document, Skipped
 from ingest.pipeline import ingest_path
 from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP
-from policykb.errors import BuildLocked, PolicyKBError
+from ingest.errors import PolicyKBError
+from index.storage.lock import build_lock
+from index.model.protocol import Embedder
 
 Progress = Callable[[str, int, int], None]
-LOCK_FILE = "LOCK"
 CACHE_FILE = "cache/embeddings.sqlite"
 
 
@@ -68,31 +68,10 @@ class BuildResult:
     up_to_date: bool = False
 
 
-@contextmanager
-def build_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
-    """An exclusive flock on DIR/LOCK; the kernel drops it if the process dies."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(index_dir / LOCK_FILE, "a+")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise BuildLocked(
-                f"another build or update is running on {index_dir}; wait for it or pass --wait"
-            ) from None
-        yield
-    finally:
-        fh.close()
-
-
-def cache_path(index_dir: Path) -> Path:
-    """The embedding cache: beside the generations, or shared (env POLICYKB_EMBED_CACHE)."""
-    return Path(os.environ.get("POLICYKB_EMBED_CACHE") or index_dir / CACHE_FILE)
-
-
-def new_generation_id() -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-    return f"{gen.GEN_PREFIX}{stamp}-{os.getpid()}"
+def cache_path(index_dir: Path, shared: Path | None = None) -> Path:
+    """The embedding cache: env POLICYKB_EMBED_CACHE, else `shared` (evaluation sets share
+    one across sets), else beside the generations."""
+    return Path(os.environ.get("POLICYKB_EMBED_CACHE") or shared or index_dir / CACHE_FILE)
 
 
 def embed_text(passage_text: str, title: str, heading_path: list[str], context: str) -> str:
@@ -109,7 +88,7 @@ def corpus_fingerprint(documents: list[Document], model_fp: str, settings: Build
     topics = fields.pop("topics_file")  # its content matters, not where the corpus lives
     digest.update(json.dumps(fields, sort_keys=True).encode())
     digest.update(f"lexical {lexical.ANALYZER_VERSION} sentences {SPLITTER_VERSION} "
-                  f"store {store.SCHEMA_VERSION}".encode())
+                  f"store {schema.SCHEMA_VERSION}".encode())
     if topics and Path(topics).is_file():
         digest.update(Path(topics).read_bytes())
     for doc in sorted(documents, key=lambda d: d.meta.id):
@@ -118,7 +97,7 @@ def corpus_fingerprint(documents: list[Document], model_fp: str, settings: Build
     return digest.hexdigest()
 
 
-def build_index(corpus_dir: Path, index_dir: Path, embedder: Any, *, update: bool = False,
+def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, update: bool = False,
                 settings: BuildSettings | None = None, progress: Progress | None = None,
                 wait: bool = False, use_cache: bool = True) -> BuildResult:
     """Build (or, with update=True, refresh) the index of a corpus folder.
@@ -153,20 +132,21 @@ def current_fingerprint(index_dir: Path) -> str | None:
         return None
 
 
-def write_generation(documents: list[Document], index_dir: Path, embedder: Any,
+def write_generation(documents: list[Document], index_dir: Path, embedder: Embedder,
                      settings: BuildSettings, *, update: bool = False,
-                     progress: Progress | None = None, use_cache: bool = True) -> BuildResult:
+                     progress: Progress | None = None, use_cache: bool = True,
+                     shared_cache: Path | None = None) -> BuildResult:
     """Write, verify and switch to a new generation made of `documents` (lock held by caller)."""
     fingerprint = corpus_fingerprint(documents, embedder.fingerprint, settings)
     if update and fingerprint == current_fingerprint(index_dir):
         return BuildResult(gen.current_generation_id(index_dir), len(documents),
                            sum(len(d.passages) for d in documents), 0, up_to_date=True)
-    gen_id = new_generation_id()
+    gen_id = gen.new_generation_id()
     tmp = index_dir / (gen.TMP_PREFIX + gen_id)
     tmp.mkdir(parents=True)
     try:
         result = _write(documents, index_dir, tmp, gen_id, embedder, settings, fingerprint,
-                        update, progress, use_cache)
+                        update, progress, use_cache, shared_cache)
         gen.open_generation(tmp, gen_id, embedder.model_id, embedder.dim).close()
         os.rename(tmp, index_dir / gen_id)
         gen.fsync_path(index_dir)
@@ -178,8 +158,8 @@ def write_generation(documents: list[Document], index_dir: Path, embedder: Any,
     return result
 
 
-def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings: BuildSettings,
-           progress: Progress | None, use_cache: bool
+def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Embedder, settings: BuildSettings,
+           progress: Progress | None, use_cache: bool, shared_cache: Path | None = None
            ) -> tuple[np.ndarray, list[np.ndarray], int]:
     """Passage vectors and (if enabled) sentence vectors, from the cache where possible."""
     texts, spans = [], []
@@ -190,7 +170,8 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings:
         texts.append(text)
         spans.append([(s + shift, e + shift) for s, e in sp])
         r["spans"] = sp
-    cache = EmbeddingCache(cache_path(index_dir), embedder.dim) if use_cache else None
+    cache = (EmbeddingCache(cache_path(index_dir, shared_cache), embedder.dim) if use_cache
+             else None)
     done = [0]
 
     def tick(n: int) -> None:
@@ -208,9 +189,10 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings:
             cache.close()
 
 
-def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, embedder: Any,
+def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, embedder: Embedder,
            settings: BuildSettings, fingerprint: str, update: bool,
-           progress: Progress | None, use_cache: bool) -> BuildResult:
+           progress: Progress | None, use_cache: bool, shared_cache: Path | None
+           ) -> BuildResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     rows = passage_rows(documents, previous_ids(index_dir) if update else {})
@@ -220,7 +202,7 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
         lex = pool.submit(lambda: [lexical.index_text(r["title"], " ".join(r["path"]),
                                                       r["text"]) for r in rows])
         vecs, sent_vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress,
-                                             use_cache)
+                                             use_cache, shared_cache)
         timings["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         for r, text in zip(rows, lex.result()):
@@ -232,12 +214,12 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
         del r["title"], r["path"]
     timings["analyze"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    db = store.create_store(tmp / gen.STORE_FILE)
-    store.write_documents(db, document_rows(documents))
-    store.write_passages(db, rows)
-    store.write_sentences(db, sentences)
-    store.write_meta(db, {"generation": gen_id})
-    store.finish_store(db)
+    db = writer.create_store(tmp / gen.STORE_FILE)
+    writer.write_documents(db, document_rows(documents))
+    writer.write_passages(db, rows)
+    writer.write_sentences(db, sentences)
+    writer.write_meta(db, {"generation": gen_id})
+    writer.finish_store(db)
     ids = np.array([r["id"] for r in rows], dtype=np.int64)
     index = vectors.build_vector_index(vecs, ids, settings.vector_kind)
     vectors.write_vector_index(index, tmp / gen.VECTORS_FILE)
@@ -248,13 +230,11 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
 
 
 def manifest_for(documents: list[Document], rows: list[dict[str, Any]], gen_id: str,
-                 embedder: Any, settings: BuildSettings, fingerprint: str,
+                 embedder: Embedder, settings: BuildSettings, fingerprint: str,
                  kind: str) -> dict[str, Any]:
     by_lang: dict[str, int] = {}
     for r in rows:
         by_lang[r["language"]] = by_lang.get(r["language"], 0) + 1
-    import faiss, sqlite3  # noqa: E401 - versions only
-
     return {
         "generation": gen_id,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -268,6 +248,5 @@ def manifest_for(documents: list[Document], rows: list[dict[str, Any]], gen_id: 
         "vectors": {"kind": kind},
         "counts": {"documents": len(documents), "passages": len(rows), "by_language": by_lang},
         "corpus_fingerprint": fingerprint,
-        "versions": {"policykb": policykb.__version__, "faiss": faiss.__version__,
-                     "sqlite": sqlite3.sqlite_version},
+        "versions": {"policykb": __version__, **writer.library_versions()},
     }

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
+from ingest.text.markers import ENUMERATED_LINE
+
 _LETTERS = re.compile(r"[^\W\d_]")
-_ENUMERATED = re.compile(
-    r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、)]|[一二三四五六七八九十]+、"
-    r"|第[一二三四五六七八九十百千零\d]+条|[-*•·])"
-)
 
 # Lines that are boilerplate wherever they appear (only when short, see _is_boilerplate).
 _ANYWHERE = re.compile(
@@ -83,7 +81,7 @@ def drop_repeated_lines(text: str, min_run_chars: int = 200) -> str:
     repeated = []
     for line in lines:
         key = " ".join(line.split()).casefold()
-        if len(key) < 40 or _ENUMERATED.match(key):
+        if len(key) < 40 or ENUMERATED_LINE.match(key):
             repeated.append(False)
         elif key in seen:  # only now pay for counting letters: prose, not a table rule
             repeated.append(2 * len(_LETTERS.findall(key)) >= len(key))

@@ -7,7 +7,7 @@ from collections import Counter
 
 from charset_normalizer import from_bytes
 
-from policykb.errors import UnreadableDocument
+from ingest.errors import UnreadableDocument
 
 _BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE one
     (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),

@@ -14,7 +14,7 @@ from docx.table import Table
 from pypdf import PdfReader
 
 from ingest.decode import decode_bytes
-from policykb.errors import UnreadableDocument
+from ingest.errors import UnreadableDocument
 
 # A .docx is a zip: the limit applies to what it expands to, not to its size on disk.
 MAX_DOCX_UNCOMPRESSED = 64 * 1024 * 1024

@@ -11,7 +11,7 @@ from ingest.decode import decode_bytes
 from ingest.formats import docx_text, html_text, pdf_text, too_large
 from ingest.manifest import is_metadata_file
 from ingest.models import Skipped
-from policykb.errors import UnreadableDocument
+from ingest.errors import UnreadableDocument
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
 

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from ingest.models import DocumentMeta
-from policykb.errors import PolicyKBError
+from ingest.errors import PolicyKBError
 
 MANIFEST_NAME = "manifest.json"
 # Files in the corpus folder that describe the corpus rather than belong to it.

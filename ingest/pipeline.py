@@ -15,8 +15,8 @@ from ingest.load import iter_corpus_files, read_text
 from ingest.manifest import is_metadata_file, load_manifest
 from ingest.models import Document, DocumentMeta, Skipped
 from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP, TokenCounter, split_document
-from ingest.structure import find_structure
-from policykb.errors import UnreadableDocument
+from ingest.structure import Structure, find_structure
+from ingest.errors import UnreadableDocument
 
 # Called once per file, in corpus order: (source, n_passages, None) or (source, None, reason).
 OnFile = Callable[[str, int | None, str | None], None]
@@ -130,13 +130,23 @@ def ingest_file(
     language = (listed.language if listed else "") or detect_language(text)
     structure = find_structure(text, language)
     meta = _meta(listed, source, structure.title, language, taken_ids or set())
-    passages = split_document(text, structure, language, count_tokens, budget, overlap,
-                              doc_id=meta.id)
-    if not passages:
+    doc = document_from_text(text, meta, count_tokens, budget, overlap, structure)
+    if not doc.passages:
         raise UnreadableDocument("no text besides a title or front matter")
     if taken_ids is not None:
         taken_ids.add(meta.id)
-    return Document(meta=meta, text=text, language=language, passages=passages,
+    return doc
+
+
+def document_from_text(text: str, meta: DocumentMeta, count_tokens: TokenCounter,
+                       budget: int = DEFAULT_BUDGET, overlap: int = DEFAULT_OVERLAP,
+                       structure: Structure | None = None) -> Document:
+    """A cleaned text with known metadata (`meta.language` set) as a split document: the
+    one path from text to passages, for corpus files and evaluation sets alike."""
+    structure = structure or find_structure(text, meta.language)
+    passages = split_document(text, structure, meta.language, count_tokens, budget, overlap,
+                              doc_id=meta.id)
+    return Document(meta=meta, text=text, language=meta.language, passages=passages,
                     content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 

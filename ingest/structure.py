@@ -5,35 +5,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NUM = r"[一二三四五六七八九十百千零〇两\d]+"
+from ingest.text.markers import ARTICLE_NUMBER, CLAUSE_START, NUMBERED_LINE
+
 _MARKDOWN = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 # Divisions of a Chinese statute; the rank places them in the heading path when the
 # file has no markdown '#' (a plain-text law), matching the '#' depth LawRefBook uses.
-_ZH_DIVISION = re.compile(r"^(第" + _NUM + r"(编|分编|章|节))(?:[ \t\u3000]+(.*))?$")
+_ZH_DIVISION = re.compile(r"^(第" + ARTICLE_NUMBER + r"(编|分编|章|节))(?:[ \t\u3000]+(.*))?$")
 _ZH_RANKS = {"编": 12, "分编": 15, "章": 20, "节": 30}
 _EN_DIVISION = re.compile(r"^(Part|Chapter|Section)\s+([IVXLC]+|\d+)\b[ .:\-]*(.*)$")
 _EN_RANKS = {"Part": 12, "Chapter": 20, "Section": 30}
 # An article starts at the line start. "第二十三条规定的..." is a cross-reference, not an
 # article, so a label glued to the text only counts when a reference word does not follow.
 _ZH_ARTICLE = re.compile(
-    r"^\**(第" + _NUM + r"条)\**(?:[ \t\u3000]+|$|(?![的规、，。和至或及之中第款项]))"
+    r"^\**(第" + ARTICLE_NUMBER + r"条)\**(?:[ \t\u3000]+|$|(?![的规、，。和至或及之中第款项]))"
 )
 # Translated statutes: "Article 3 The State ...", "ماده ۳ - ...". Prose that cites one
 # ("Article 3 of the Law ...", "ماده ۳ قانون ...") goes on in lower case / without a dash.
 _EN_ARTICLE = re.compile(r"^(Article\s+\d+)(?:[.:]?\s+(?=[A-Z(\"“])|[.:]?\s*$)")
 _FA_ARTICLE = re.compile(r"^(ماده\s+[۰-۹\d]+)\s*(?:[-–:ـ]|$)")
-# A numbered line ("一、 总体要求", "（一）指导思想", "1、 Optimize ...") can head a section.
-_NUMBERED = re.compile(
-    r"^(?:([一二三四五六七八九十]+、|\d+[、.．](?!\d))|([（(][一二三四五六七八九十\d]+[）)]))"
-)
-# Clause starts inside a paragraph: at a line start or right after a sentence end.
-_CLAUSE = re.compile(
-    r"(?:^|(?<=[。！？；：.!?;:]))[ \t\u3000]*"
-    r"((?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．](?!\d)|\d+\.(?=\s)"
-    r"|(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Finally|Lastly),"
-    r"|(?:نخست|اول|دوم|سوم|چهارم|پنجم|ششم)(?:اً|ا)?،))",
-    re.MULTILINE,
-)
 _INLINE_HEADING = re.compile(
     r"(?:(?<=[.!?\"”] )|^)(\d{1,2}、 ?)"
     r"([A-Z][\w'-]* (?:[A-Za-z][\w'-]* ){0,10}?[a-z][\w'-]*) (?=[A-Z][a-z])",
@@ -148,7 +137,7 @@ def clause_starts(text: str, start: int, end: int) -> list[int]:
     The splitter prefers to cut an over-long section there; computed on demand because
     almost every section fits whole.
     """
-    return [m.start(1) for m in _CLAUSE.finditer(text, start, end) if m.start(1) > start]
+    return [m.start(1) for m in CLAUSE_START.finditer(text, start, end) if m.start(1) > start]
 
 
 def _find_marks(text: str, body_start: int, language: str) -> list[_Mark]:
@@ -223,7 +212,7 @@ def _heuristic_rank(lines: list[_Line], index: int, language: str) -> int | None
         return None
     if index and not lines[index - 1].text.endswith(_SENTENCE_END):
         return None  # a wrapped line inside a sentence, not a heading
-    numbered = _NUMBERED.match(line)
+    numbered = NUMBERED_LINE.match(line)
     return 30 if numbered and numbered.group(2) else 20
 
 

@@ -1,3 +1,5 @@
-"""policykb: hybrid multilingual search over social-security policy texts."""
+"""policykb: hybrid multilingual search over social-security policy texts (the CLI)."""
 
-__version__ = "0.1.0"
+from ingest.version import __version__
+
+__all__ = ["__version__"]

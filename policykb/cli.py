@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from policykb import __version__
-from policykb.errors import PolicyKBError
+from ingest.errors import PolicyKBError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -53,14 +53,9 @@ def cli() -> None:
 
 
 def load_embedder(model: str | None) -> Any:
-    from index.embed import Embedder
+    from index.model.embed import Embedder
 
     return Embedder(model)
-
-
-def echo_skipped(skipped: list[Any]) -> None:
-    for s in skipped:
-        click.secho(f"  skipped {s.path}: {s.reason}", fg="yellow", err=True)
 
 
 @cli.command()
@@ -166,11 +161,11 @@ def search(query: str, index_dir: Path, model: str | None, languages: tuple[str,
     Example:
         policykb search "multi-pillar pensions" --lang fa --k 5
     """
-    from policykb.commands import run_search
+    from policykb.commands import run_search, search_request
 
-    run_search(query, index_dir, load_embedder(model), k=k, mode=mode, as_json=as_json,
-               languages=list(languages), docs=list(docs), doc_types=list(doc_types),
-               topics=list(topics))
+    req = search_request(q=query, k=k, mode=mode, lang=list(languages), doc=list(docs),
+                         type=list(doc_types), topic=list(topics))
+    run_search(req, index_dir, load_embedder(model), as_json=as_json)
 
 
 @cli.command(name="eval")
@@ -230,7 +225,7 @@ def backup(dest: Path, index_dir: Path) -> None:
     Example:
         policykb backup backups/2026-11-22 --index var/index
     """
-    from index.backup import backup_index
+    from index.storage.backup import backup_index
 
     click.echo(f"backed up generation {backup_index(index_dir, dest)} to {dest}")
 
@@ -245,7 +240,7 @@ def restore(src: Path, index_dir: Path) -> None:
     Example:
         policykb restore backups/2026-11-22 --index var/index
     """
-    from index.backup import restore_index
+    from index.storage.backup import restore_index
 
     click.echo(f"restored {src} as generation {restore_index(src, index_dir)}")
 

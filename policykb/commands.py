@@ -11,13 +11,15 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from index import generation as gen
+from index.storage import generation as gen
 from index.build import build_index
-from policykb.errors import IndexNotFound
+from index.errors import IndexNotFound, QueryError
+from index.query.request import SearchRequest
+from index.model.protocol import Embedder
 
 
 def token_counter() -> Any:
-    from index.embed import default_token_counter
+    from index.model.embed import default_token_counter
 
     return default_token_counter()
 
@@ -56,7 +58,7 @@ def run_ingest(corpus: Path, jsonl: Path | None, strict: bool) -> bool:
     return not (strict and report.skipped)
 
 
-def run_build(corpus: Path, index_dir: Path, embedder: Any, *, update: bool, wait: bool,
+def run_build(corpus: Path, index_dir: Path, embedder: Embedder, *, update: bool, wait: bool,
               use_cache: bool) -> None:
     bars: dict[str, tqdm] = {}
 
@@ -89,8 +91,6 @@ def index_status(index_dir: Path) -> dict[str, Any]:
         raise IndexNotFound(f"no index at {index_dir}: run `policykb build corpus/ --index {index_dir}`")
     loaded = gen.load_generation(index_dir, gen_id)
     try:
-        from index.store import COUNT_BY_DOC
-
         m = loaded.manifest
         sizes = {p.name: p.stat().st_size for p in loaded.path.iterdir() if p.is_file()}
         return {
@@ -98,33 +98,41 @@ def index_status(index_dir: Path) -> dict[str, Any]:
             "dimension": m["model"]["dim"], "vectors": m["vectors"]["kind"],
             "documents": m["counts"]["documents"], "passages": m["counts"]["passages"],
             "passages_by_language": m["counts"]["by_language"],
-            "passages_by_document": {r[0]: r[1] for r in loaded.store.all(COUNT_BY_DOC)},
+            "passages_by_document": loaded.store.passages_by_document(),
             "sizes_bytes": sizes, "generations_on_disk": gen.list_generations(index_dir),
         }
     finally:
         loaded.close()
 
 
-def run_search(query: str, index_dir: Path, embedder: Any, *, k: int, mode: str,
-               as_json: bool, **filters: list[str]) -> None:
-    from index.generation import load_generation
-    from index.search import SearchRequest, Searcher
-    from index.present import present_hits
+def search_request(**fields: Any) -> SearchRequest:
+    """The request the API would build from the same options; bad input is a QueryError."""
+    from pydantic import ValidationError
+
+    try:
+        return SearchRequest(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise QueryError(problems) from None
+
+
+def run_search(req: SearchRequest, index_dir: Path, embedder: Embedder, *,
+               as_json: bool) -> None:
+    from index.query.search import Searcher
+    from index.storage.generation import load_generation
     from policykb.render import print_hit
 
     loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
     try:
-        searcher = Searcher(loaded, embedder)
-        result = searcher.search(SearchRequest(query=query, k=k, mode=mode, **filters))
-        hits = present_hits(searcher, result)
+        page = Searcher(loaded, embedder).search(req)
     finally:
         loaded.close()
     if as_json:
-        click.echo(json.dumps({"query": query, "total": result.total, "hits": hits,
-                               "facets": result.facets}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"query": req.q, "total": page.total, "hits": page.hits,
+                               "facets": page.facets}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{result.total} results in {result.took_ms:.0f} ms ({result.generation})")
-    for rank, hit in enumerate(hits, 1):
+    click.echo(f"{page.total} results in {page.took_ms:.0f} ms ({page.generation})")
+    for rank, hit in enumerate(page.hits, 1):
         print_hit(rank, hit)
 
 
@@ -139,10 +147,11 @@ def stage_progress(bars: dict[str, tqdm], label: str) -> Callable[[str, int, int
     return progress
 
 
-def run_eval(sets: list[Path], work: Path, embedder: Any, modes: tuple[str, ...],
+def run_eval(sets: list[Path], work: Path, embedder: Embedder, modes: tuple[str, ...],
              as_json: bool) -> None:
-    from index.evaluate import EVAL_SETTINGS, ensure_index, evaluate_set, load_beir
-    from index.fusion import FusionParams
+    from index.evaluation.beir import load_beir
+    from index.evaluation.run import EVAL_SETTINGS, ensure_index, evaluate_set
+    from index.query.fusion import FusionParams
 
     results = []
     for folder in sets:

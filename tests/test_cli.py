@@ -7,7 +7,7 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from index import generation as gen
+from index.storage import generation as gen
 from policykb.cli import cli
 
 

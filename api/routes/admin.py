@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from api.deps import admin_allowed, context
 from api.schemas import Job, ReindexBody
-from policykb.errors import BuildLocked
+from index.errors import BuildLocked
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(admin_allowed)])
 

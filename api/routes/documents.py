@@ -6,9 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 
 from api.deps import context, search_allowed
 from api.schemas import DocumentDetail, DocumentList, PassageDetail
-from index.present import parallel_refs
-from index.store import (SELECT_DOC_PASSAGES, SELECT_DOCUMENT, SELECT_DOCUMENTS,
-                         SELECT_NEIGHBOURS, decode_passage)
+from index.query.present import parallel_refs
 
 router = APIRouter(tags=["documents"], dependencies=[Depends(search_allowed)])
 
@@ -17,7 +15,7 @@ router = APIRouter(tags=["documents"], dependencies=[Depends(search_allowed)])
 def list_documents(request: Request) -> dict:
     """Every document with its metadata and passage count."""
     with context(request).state.use() as served:
-        rows = [dict(r) for r in served.generation.store.all(SELECT_DOCUMENTS)]
+        rows = served.generation.store.documents()
         for r in rows:
             r["passages"] = r.pop("n_passages")
         return {"count": len(rows), "generation": served.generation.id, "documents": rows}
@@ -28,11 +26,10 @@ def get_document(request: Request, doc_id: str = Path(max_length=200)) -> dict:
     """The cleaned text of a document, its metadata, and its passages with offsets."""
     with context(request).state.use() as served:
         store = served.generation.store
-        row = store.one(SELECT_DOCUMENT, (doc_id,))
-        if row is None:
+        doc = store.document(doc_id)
+        if doc is None:
             raise HTTPException(404, detail=f"no document {doc_id!r}")
-        doc = dict(row)
-        doc["passages"] = [decode_passage(dict(p)) for p in store.all(SELECT_DOC_PASSAGES, (doc_id,))]
+        doc["passages"] = store.document_passages(doc_id)
         doc["generation"] = served.generation.id
         return doc
 
@@ -45,7 +42,8 @@ def get_passage(request: Request, passage_id: int = Path(ge=0, le=2**62)) -> dic
         row = store.passages([passage_id]).get(passage_id)
         if row is None:
             raise HTTPException(404, detail=f"no passage {passage_id}")
-        prev_id, next_id = store.one(SELECT_NEIGHBOURS, {"doc": row["doc_id"], "ord": row["ordinal"]})
+        position = (row["doc_id"], row["ordinal"])
+        prev_id, next_id = store.neighbours([position])[position]
         return dict(row, prev_id=prev_id, next_id=next_id,
-                    parallels=parallel_refs(store, row["parallels"]),
+                    parallels=parallel_refs(row["parallels"], store.passages(row["parallels"])),
                     generation=served.generation.id)

@@ -7,9 +7,11 @@ import math
 
 import pytest
 
-from index import lexical
-from index.bm25 import Bm25, bm25_scores, read_varints
-from index.search import POOL_TERM_SHARE, SearchRequest
+from index.query import lexical
+from index.query.bm25 import Bm25, bm25_scores
+from index.query.request import SearchRequest
+from index.query.search import POOL_TERM_SHARE
+from index.storage.reader import read_varints
 
 QUERIES = ["养老保险基金监管", "失业保险金的领取期限", "multi-pillar pension reform",
            "employer contributions", "نظارت بر صندوق بازنشستگی", "بیمه بیکاری", "工伤 pension"]
@@ -23,17 +25,18 @@ def test_varints_round_trip_sqlite_encoding():
 def test_bm25_matches_fts5_on_the_fixture_index(searcher):
     store = searcher.gen.store
     bm25 = Bm25(store)
-    n_rows, avg_len = bm25.totals()
-    assert n_rows == store.one("SELECT count(*) FROM passages")[0]
+    n_rows, avg_len = store.fts_totals()
+    health = store.health()
+    assert n_rows == health["rows"]
     assert avg_len > 1
     compared = 0
-    all_ids = [r[0] for r in store.all("SELECT id FROM passages")]
+    all_ids = [int(i) for i in health["ids"]]
     for query in QUERIES:
         terms = lexical.query_terms(query)
         match = lexical.fts_query(terms)
         assert bm25.available(terms)
         fts = dict(store.lexical_for(match, all_ids))
-        ours = bm25.scores(terms, all_ids)
+        ours = bm25.scores(terms, all_ids, store.term_docs(list(terms)))
         assert set(ours) == set(fts), query  # the same passages hold a term
         for pid, score in fts.items():
             assert ours[pid] == pytest.approx(score, rel=1e-9, abs=1e-12)
@@ -55,11 +58,11 @@ def test_common_terms_leave_the_pool_but_keep_their_score(searcher):
     terms = lexical.query_terms("社会保险基金监管")
     docs = store.term_docs(list(terms))
     common = [t for t in terms if docs.get(t, 0) > POOL_TERM_SHARE * n]
-    selective = searcher._selective(terms)
+    selective = searcher._selective(searcher.plan("社会保险基金监管"))
     assert set(selective) | set(common) == set(terms)
     assert not set(selective) & set(common)
-    result = searcher.search(SearchRequest("社会保险基金监管", k=5))
-    assert result.hits
-    full = Bm25(store).scores(terms, [c.id for c in result.hits])
-    for cand in result.hits:
+    hits = searcher.result_set(SearchRequest(q="社会保险基金监管", k=5), depth=5)[:5]
+    assert hits
+    full = Bm25(store).scores(terms, [c.id for c in hits], docs)
+    for cand in hits:
         assert cand.lexical == pytest.approx(full.get(cand.id, 0.0))

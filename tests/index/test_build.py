@@ -9,10 +9,11 @@ import uuid
 
 import pytest
 
-from index import generation as gen
+from index.storage import generation as gen
 from index.build import build_index
-from index.search import SearchRequest, Searcher
-from policykb.errors import BuildLocked, IndexCorrupt, IndexNotFound, ModelMismatch
+from index.query.request import SearchRequest
+from index.query.search import Searcher
+from index.errors import BuildLocked, IndexCorrupt, IndexNotFound, ModelMismatch
 
 QUERIES = ["multi-pillar pensions", "养老保险基金监管", "نظارت بر صندوق", "housing fund withdrawal"]
 
@@ -20,7 +21,8 @@ QUERIES = ["multi-pillar pensions", "养老保险基金监管", "نظارت بر
 def top_ids(index_dir, embedder, query, k=5):
     loaded = gen.load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
     try:
-        return [h.id for h in Searcher(loaded, embedder).search(SearchRequest(query, k=k)).hits]
+        page = Searcher(loaded, embedder).search(SearchRequest(q=query, k=k))
+        return [h["passage_id"] for h in page.hits]
     finally:
         loaded.close()
 
@@ -35,7 +37,7 @@ def index_copy(tmp_path, fixture_index):
 def test_round_trip_same_top_k(fixture_index, searcher, embedder):
     """build -> save -> load -> the same top-k as the searcher that built-and-loaded it."""
     for q in QUERIES:
-        expected = [h.id for h in searcher.search(SearchRequest(q, k=5)).hits]
+        expected = [h["passage_id"] for h in searcher.search(SearchRequest(q=q, k=5)).hits]
         assert expected and top_ids(fixture_index, embedder, q) == expected
 
 
@@ -66,7 +68,8 @@ def test_update_reembeds_only_changed_document(tmp_path, fixture_corpus, index_c
     assert new_gen != old_gen and result.generation == new_gen
     loaded = gen.load_generation(index_copy)
     try:
-        rows = loaded.store.all("SELECT doc_id, text FROM passages")
+        rows = [{"doc_id": d} for d, n in loaded.store.passages_by_document().items()
+                for _ in range(n)]
         changed = [r for r in rows if r["doc_id"].startswith("en_bulletin")
                    or "bulletin" in r["doc_id"]]
         assert not [r for r in rows if "xss" in r["doc_id"]]
@@ -151,7 +154,7 @@ def test_no_index_is_a_clear_error(tmp_path):
 
 
 def test_second_build_refused_while_locked(index_copy, fixture_corpus, embedder):
-    from index.build import build_lock
+    from index.storage.lock import build_lock
 
     with build_lock(index_copy):
         with pytest.raises(BuildLocked):
@@ -170,7 +173,7 @@ def test_leftover_temp_files_are_ignored_then_cleaned(index_copy, fixture_corpus
 
 
 def test_backup_and_restore_answer_identically(tmp_path, index_copy, embedder):
-    from index.backup import backup_index, restore_index
+    from index.storage.backup import backup_index, restore_index
 
     before = {q: top_ids(index_copy, embedder, q) for q in QUERIES}
     backup_index(index_copy, tmp_path / "backup")
@@ -183,7 +186,8 @@ def test_backup_and_restore_answer_identically(tmp_path, index_copy, embedder):
 
 def test_fingerprint_follows_the_analyser_and_splitter_versions(monkeypatch):
     """`update` must rebuild an index whose FTS5 text or sentence spans older code wrote."""
-    from index import build, lexical
+    from index import build
+    from index.query import lexical
 
     base = build.corpus_fingerprint([], "model", build.BuildSettings())
     monkeypatch.setattr(lexical, "ANALYZER_VERSION", lexical.ANALYZER_VERSION + 1)

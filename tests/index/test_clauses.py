@@ -3,9 +3,9 @@ Persian compounds written with or without a space, and Chinese "；" rules kept 
 
 from __future__ import annotations
 
-from index.clauses import best_clause, term_coverage, term_spans
-from index.lexical import query_terms
-from index.sentences import sentence_spans
+from index.query.clauses import best_clause, term_coverage, term_spans
+from index.query.lexical import query_terms
+from ingest.text.sentences import sentence_spans
 
 WORK_INJURY = ("第十四条 职工有下列情形之一的，应当认定为工伤：（一）在工作时间和工作场所内，"
                "因工作原因受到事故伤害的；（二）在上下班途中，受到非本人主要责任的交通事故伤害的；"

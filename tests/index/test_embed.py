@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from index.convert import DEFAULT_MODEL_ID
-from index.embed import Embedder, _choose_prompt, default_token_counter
-from policykb.errors import ModelUnavailable
+from index.model.convert import DEFAULT_MODEL_ID
+from index.model.embed import Embedder, _choose_prompt, default_token_counter
+from index.errors import ModelUnavailable
 
 # Lengths deliberately out of order, so that sorting by length really permutes them.
 MIXED = [
@@ -79,7 +79,7 @@ def test_max_tokens_leaves_room_for_specials_and_prompts(embedder):
 def test_default_token_counter_matches_and_needs_no_torch(embedder):
     count = default_token_counter()
     assert [count(t) for t in MIXED] == [embedder.count_tokens(t) for t in MIXED]
-    code = ("import sys; from index.embed import default_token_counter as d; "
+    code = ("import sys; from index.model.embed import default_token_counter as d; "
             "assert d()('养老金 pension') > 0; assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
@@ -117,7 +117,7 @@ def test_unknown_model_is_refused_with_advice():
 
 
 def test_model_name_resolves_from_local_hf_cache_only(tmp_path, monkeypatch):
-    from index.embed import cached_snapshot
+    from index.model.embed import cached_snapshot
 
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     folder = tmp_path / "models--org--model"

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from index.build import embed_text
-from index.duplicates import duplicate_groups
-from index.parallels import content_vectors, link_parallels
-from index.sentences import sentence_spans, sentence_vectors_by_row, sentences_to_embed
-from index.topics import (
+from index.enrich.duplicates import duplicate_groups
+from index.enrich.parallels import content_vectors, link_parallels
+from ingest.text.sentences import sentence_spans, sentence_vectors_by_row, sentences_to_embed
+from index.enrich.topics import (
     assign_topics,
     compile_keywords,
     keyword_evidence,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.embed import Embedder
+from index.model.embed import Embedder
 
 QUERIES = [
     "multi-pillar pensions", "养老保险基金监管", "نظارت بر صندوق", "work injury benefits",

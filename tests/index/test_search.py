@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
-from index.generation import load_generation
-from index.present import present_hits
-from index.search import SearchRequest, Searcher
-from ingest.clean import normalize
+from index.storage.generation import load_generation
+from index.query.present import term_weights
+from index.query.request import SearchRequest
+from index.query.search import Searcher
+from ingest.text.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[2]
 KNOWN = [json.loads(line) for line in
@@ -36,16 +37,16 @@ def answer_rank(searcher, item, languages=(), k=10):
     and that hit presented (with its clause)."""
     want = normalize(item["expected_text"])
     docs = {item["expected_doc"], *item.get("also_ok", [])}
-    result = searcher.search(SearchRequest(item["query"], k=k, languages=list(languages)))
-    for rank, (cand, hit) in enumerate(zip(result.hits, present_hits(searcher, result)), 1):
-        in_doc = cand.row["doc_id"] in docs or any(a["doc_id"] in docs for a in cand.also_in)
-        if in_doc and want in normalize(cand.row["text"]):
+    result = searcher.search(SearchRequest(q=item["query"], k=k, lang=list(languages)))
+    for rank, hit in enumerate(result.hits, 1):
+        in_doc = hit["doc_id"] in docs or any(a["doc_id"] in docs for a in hit["also_in"])
+        if in_doc and want in normalize(hit["text"]):
             return rank, hit
     return None, None
 
 
 def doc_language(searcher, doc_id):
-    return searcher.gen.store.one("SELECT language FROM documents WHERE id = ?", (doc_id,))[0]
+    return searcher.store.document(doc_id)["language"]
 
 
 def clause_holds(item, hit) -> bool:
@@ -83,12 +84,12 @@ def test_known_answers_per_language(corpus_searcher):
 
 def test_english_query_finds_persian_and_chinese(corpus_searcher):
     q = "supervision of the social insurance fund"
-    result = corpus_searcher.search(SearchRequest(q, k=10))
+    result = corpus_searcher.search(SearchRequest(q=q, k=10))
     assert {"zh", "fa", "en"} <= set(result.facets["language"])
     for lang, word in (("fa", "صندوق"), ("zh", "基金")):
-        top = corpus_searcher.search(SearchRequest(q, languages=[lang], k=3)).hits
-        assert top and all(h.row["language"] == lang for h in top)
-        assert any(word in normalize(h.row["text"]) for h in top), lang
+        top = corpus_searcher.search(SearchRequest(q=q, lang=[lang], k=3)).hits
+        assert top and all(h["language"] == lang for h in top)
+        assert any(word in normalize(h["text"]) for h in top), lang
 
 
 @pytest.mark.parametrize("variants", [
@@ -97,15 +98,16 @@ def test_english_query_finds_persian_and_chinese(corpus_searcher):
     ("سال ۲۰۲۳", "سال ٢٠٢٣", "سال 2023"),
 ])
 def test_persian_variants_find_the_same_passages(corpus_searcher, variants):
-    tops = [[h.id for h in corpus_searcher.search(SearchRequest(v, k=5, languages=["fa"])).hits]
+    tops = [[h["passage_id"]
+             for h in corpus_searcher.search(SearchRequest(q=v, k=5, lang=["fa"])).hits]
             for v in variants]
     assert tops[0] and all(t == tops[0] for t in tops)
 
 
 def test_chinese_fullwidth_and_halfwidth_match(corpus_searcher):
-    a = corpus_searcher.search(SearchRequest("第２３条 医疗保险", k=5))
-    b = corpus_searcher.search(SearchRequest("第23条 医疗保险", k=5))
-    assert [h.id for h in a.hits] == [h.id for h in b.hits]
+    a = corpus_searcher.search(SearchRequest(q="第２３条 医疗保险", k=5))
+    b = corpus_searcher.search(SearchRequest(q="第23条 医疗保险", k=5))
+    assert [h["passage_id"] for h in a.hits] == [h["passage_id"] for h in b.hits]
 
 
 @pytest.mark.parametrize("query", [
@@ -113,28 +115,28 @@ def test_chinese_fullwidth_and_halfwidth_match(corpus_searcher):
     '^start {col}: value - minus', "'; DROP TABLE passages; --", "\u202e بیمه \u202c",
 ])
 def test_fts5_syntax_is_searched_as_text(corpus_searcher, query):
-    result = corpus_searcher.search(SearchRequest(query, k=5))
+    result = corpus_searcher.search(SearchRequest(q=query, k=5))
     assert result.total >= 0  # results or none, never an error
 
 
 def test_filters_and_facets_agree_with_hits(corpus_searcher):
-    base = corpus_searcher.search(SearchRequest("基本医疗保险 medical insurance", k=100))
+    base = corpus_searcher.search(SearchRequest(q="基本医疗保险 medical insurance", k=100))
     assert base.total == len(base.hits) or base.total > 100
     for name in ("language", "doc_type", "doc"):
         assert sum(base.facets[name].values()) == base.total
     value, count = next(iter(base.facets["doc_type"].items()))
-    filtered = corpus_searcher.search(SearchRequest("基本医疗保险 medical insurance",
-                                                    doc_types=[value], k=100))
-    assert filtered.hits and all(h.row["doc_type"] == value for h in filtered.hits)
+    filtered = corpus_searcher.search(SearchRequest(q="基本医疗保险 medical insurance",
+                                                    type=[value], k=100))
+    assert filtered.hits and all(h["doc_type"] == value for h in filtered.hits)
     assert sum(filtered.facets["doc_type"].values()) == filtered.total
-    dated = corpus_searcher.search(SearchRequest("养老保险", date_from="2020-01-01", k=50))
-    assert all((h.row["published"] or h.row["effective"] or "") >= "2020-01-01"
-               for h in dated.hits)
+    dated = corpus_searcher.search(SearchRequest(q="养老保险", date_from="2020-01-01", k=50))
+    docs = [corpus_searcher.store.document(h["doc_id"]) for h in dated.hits]
+    assert all((d["published"] or d["effective"] or "") >= "2020-01-01" for d in docs)
 
 
 def test_hits_carry_explain_and_heading_path(corpus_searcher):
-    result = corpus_searcher.search(SearchRequest("养老保险基金监管", k=5))
-    hit = present_hits(corpus_searcher, result)[0]
+    result = corpus_searcher.search(SearchRequest(q="养老保险基金监管", k=5))
+    hit = result.hits[0]
     assert hit["title"] and hit["heading_path"]
     assert hit["scores"]["fused"] >= 0 and hit["scores"]["dense"] > 0
 
@@ -142,6 +144,7 @@ def test_hits_carry_explain_and_heading_path(corpus_searcher):
 def test_term_weights_favour_rare_terms(corpus_searcher):
     """Clause choice weights a query's terms by rarity: 监管 (supervision) is in few
     passages, 保险 (insurance) in most; a term the index lacks counts as found once."""
-    w = corpus_searcher.gen.store.term_weights(["监管", "保险", "zzzunseen"])
+    store, terms = corpus_searcher.store, ["监管", "保险", "zzzunseen"]
+    w = term_weights(terms, store.term_docs(terms), store.stats_passages())
     assert w["监管"] > w["保险"] > 0
     assert w["zzzunseen"] >= w["监管"]

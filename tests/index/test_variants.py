@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from index.present import present_hits
-from index.search import SearchRequest
-from ingest.clean import normalize
+from index.query.request import SearchRequest
+from ingest.text.normalize import normalize
 
 
 def top(searcher, q, **kw):
-    return [h.id for h in searcher.search(SearchRequest(q, k=5, **kw)).hits]
+    return [h["passage_id"] for h in searcher.search(SearchRequest(q=q, k=5, **kw)).hits]
 
 
 @pytest.mark.parametrize("a,b", [("ＡＢＣ１２３型社会保障卡", "ABC123型社会保障卡"),
@@ -22,8 +21,8 @@ def test_chinese_width_and_punctuation_variants(searcher, a, b):
 
 def test_fullwidth_highlight_offsets(searcher):
     for q in ("ABC123", "ＡＢＣ１２３"):
-        result = searcher.search(SearchRequest(q, k=3))
-        hit = next(h for h in present_hits(searcher, result) if "１２３" in h["text"])
+        result = searcher.search(SearchRequest(q=q, k=3))
+        hit = next(h for h in result.hits if "１２３" in h["text"])
         marked = [hit["text"][s:e] for s, e in hit["highlights"]]
         assert any(normalize(m) == "abc123" for m in marked), marked
 
@@ -33,13 +32,13 @@ def test_fullwidth_highlight_offsets(searcher):
     ("سیاست‌های خود را هدفمندتر", "سياستهاي خود را هدفمندتر", "سیاست های خود را هدفمند تر"),
 ])
 def test_persian_variants_same_hits(searcher, variants):
-    tops = [top(searcher, v, languages=["fa"]) for v in variants]
+    tops = [top(searcher, v, lang=["fa"]) for v in variants]
     assert tops[0] and all(t == tops[0] for t in tops)
 
 
 def test_persian_highlight_offsets_without_zwnj_in_text(searcher):
     """The fixture text has no ZWNJ; a query with ZWNJ still marks the right characters."""
-    result = searcher.search(SearchRequest("مشکل‌گرا", k=5, languages=["fa"]))
-    hits = present_hits(searcher, result)
+    result = searcher.search(SearchRequest(q="مشکل‌گرا", k=5, lang=["fa"]))
+    hits = result.hits
     marks = [h["text"][s:e] for h in hits for s, e in h["highlights"]]
     assert marks and all(normalize(m) == normalize("مشکلگرا") for m in marks)

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.clean import IDENTITY_RANGES, clean_text, normalize, normalize_with_map
+from ingest.clean import clean_text
+from ingest.text.normalize import IDENTITY_RANGES, normalize, normalize_with_map
 
 REPO = Path(__file__).resolve().parents[2]
 ZWNJ = "\u200c"
@@ -22,7 +23,7 @@ def seed(prefix: str) -> str:
     if not candidates and shared.is_dir():
         candidates = sorted(shared.glob(f"{prefix}_*.txt"))
     if not candidates:
-        pytest.skip(f"seed {prefix} not available")
+        pytest.skip(f"seed {prefix} is neither in corpus/ nor in ../shared/seeds")
     return candidates[0].read_text(encoding="utf-8")
 
 

@@ -27,7 +27,7 @@ def seed_text(prefix: str) -> str:
     if not found and SEEDS.is_dir():
         found = sorted(SEEDS.glob(f"{prefix}_*.txt"))
     if not found:
-        pytest.skip(f"seed {prefix} not available")
+        pytest.skip(f"seed {prefix} is neither in corpus/ nor in ../shared/seeds")
     return found[0].read_text(encoding="utf-8")
 
 

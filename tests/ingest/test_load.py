@@ -18,7 +18,7 @@ from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 from ingest.formats import MAX_DOCX_UNCOMPRESSED
 from ingest.load import MAX_FILE_BYTES, iter_corpus_files, read_text
 from ingest.models import Skipped
-from policykb.errors import UnreadableDocument
+from ingest.errors import UnreadableDocument
 
 LAW = "第一条 为了规范社会保险关系，维护公民参加社会保险和享受社会保险待遇的合法权益，制定本法。\n"
 

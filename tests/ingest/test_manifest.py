@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.manifest import extract_metadata, is_metadata_file, load_manifest
-from policykb.errors import PolicyKBError
+from ingest.errors import PolicyKBError
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"

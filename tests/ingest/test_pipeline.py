@@ -167,7 +167,7 @@ def test_real_statute_folder_copy(tmp_path: Path) -> None:
     names = ["工伤保险条例(2010-12-20).md", "失业保险条例(1999-01-22).md"]
     for name in names:
         if not (source / name).is_file():
-            pytest.skip(f"{name} missing")
+            pytest.skip(f"{name} missing from ../shared/corpus-sources")
         shutil.copy(source / name, tmp_path / name)
     report = ingest_path(tmp_path, count_tokens)
     assert not report.skipped and len(report.documents) == 2

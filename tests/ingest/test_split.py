@@ -214,7 +214,7 @@ def _real_law(tmp_path: Path) -> Path | None:
 def test_real_law_articles_whole_and_paths(tmp_path: Path) -> None:
     law = _real_law(tmp_path)
     if law is None:
-        pytest.skip("社会保险法 not available")
+        pytest.skip("社会保险法 is neither in corpus/laws nor in ../shared/corpus-sources")
     text = clean_text(law.read_text(encoding="utf-8"))
     passages = _split(text, "zh")
     _check_offsets(text, passages)
@@ -232,8 +232,8 @@ def _real_counter():
     """The e5 tokenizer counter, when its tokenizer.json is already built (building it takes
     minutes on a busy machine, so this test does not trigger it)."""
     try:
-        from index.convert import default_model_dir
-        from index.embed import default_token_counter
+        from index.model.convert import default_model_dir
+        from index.model.embed import default_token_counter
     except ImportError:
         return None
     folder = default_model_dir()

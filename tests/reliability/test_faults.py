@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index import generation as gen
+from index.storage import generation as gen
 from scripts.crash_trials import policykb
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ def test_disk_full_during_build_exits_nonzero_and_keeps_old_generation(index_cop
 
 
 def test_second_build_process_refused_then_waits(index_copy, fixture_corpus):
-    from index.build import build_lock
+    from index.storage.lock import build_lock
 
     with build_lock(index_copy):
         proc = subprocess.run(policykb("build", str(fixture_corpus), "--index", str(index_copy)),

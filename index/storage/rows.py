@@ -1,0 +1,73 @@
+"""Documents into store rows, reusing passage ids on update: the id is also the FAISS id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.storage import generation as gen
+from index.storage.reader import LocalStore
+from ingest.models import Document
+
+
+def previous_ids(index_dir: Path) -> dict[tuple[str, str], list[int]]:
+    """(doc_id, text_hash) -> ids in the current generation, to keep ids stable on update."""
+    gen_id = gen.current_generation_id(index_dir)
+    if gen_id is None or not (index_dir / gen_id / gen.STORE_FILE).is_file():
+        return {}
+    reader = LocalStore(index_dir / gen_id / gen.STORE_FILE)
+    try:
+        out: dict[tuple[str, str], list[int]] = {}
+        for pid, doc_id, text_hash in reader.passage_hashes():
+            out.setdefault((doc_id, text_hash), []).append(pid)
+        return out
+    except Exception:
+        return {}  # an unreadable old generation only costs us id stability
+    finally:
+        reader.close()
+
+
+def passage_rows(documents: list[Document], reuse: dict[tuple[str, str], list[int]]
+                 ) -> list[dict[str, Any]]:
+    """One row per passage; ids reused from the previous generation where the text is unchanged."""
+    used = {i for ids in reuse.values() for i in ids}
+    next_id = max(used, default=-1) + 1
+    rows = []
+    for doc in documents:
+        for p in doc.passages:
+            text_hash = hashlib.sha256(p.text.encode("utf-8")).hexdigest()
+            candidates = reuse.get((doc.meta.id, text_hash))
+            if candidates:
+                pid = candidates.pop(0)
+            else:
+                pid, next_id = next_id, next_id + 1
+            rows.append({
+                "id": pid, "doc_id": doc.meta.id, "ordinal": p.ordinal, "text": p.text,
+                "start": p.start, "end": p.end, "language": p.language,
+                "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
+                "n_tokens": p.n_tokens, "text_hash": text_hash, "title": doc.meta.title,
+                "path": p.heading_path,
+            })
+    return rows
+
+
+def document_rows(documents: list[Document]) -> list[dict[str, Any]]:
+    """One row per document; the detected language fills in when the manifest gives none."""
+    return [dict(asdict(d.meta), language=d.meta.language or d.language,
+                 content_hash=d.content_hash, text=d.text, n_passages=len(d.passages))
+            for d in documents]
+
+
+def sentence_rows(rows: list[dict[str, Any]], sent_vecs: list[np.ndarray]
+                  ) -> list[tuple[int, int, int, bytes]]:
+    """(passage_id, start, end, float16 vector) for every stored sentence."""
+    out = []
+    for r, vecs in zip(rows, sent_vecs):
+        for (s, e), v in zip(r.pop("spans"), vecs):
+            out.append((r["id"], s, e, v.astype(np.float16).tobytes()))
+    return out
