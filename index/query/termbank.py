@@ -85,14 +85,22 @@ def load_term_bank(paths: Iterable[str | Path] = (), *, shipped: bool = True) ->
     files = ([SHIPPED] if shipped else []) + [Path(p) for p in paths]
     keys: dict[tuple[str, str, str, str], int] = {}  # preferred pair -> entry index
     for path in files:
-        rows = _read_file(path, problems)
+        found: list[str] = []
+        rows = _read_file(path, found)
         first_of_file = len(bank.entries)
         for where, entry in rows:
-            _add(bank, entry, where, keys, first_of_file, problems)
+            _add(bank, entry, where, keys, first_of_file, found)
+        problems.extend(sorted(found, key=_line_number))  # duplicates are found last
         bank.files.append(str(path))
     if problems:
         raise TermBankError(problems)
     return bank
+
+
+def _line_number(problem: str) -> int:
+    head = problem.split(": ", 1)[0]
+    number = head.rsplit(":", 1)[-1]
+    return int(number) if number.isdigit() else 0
 
 
 def _read_file(path: Path, problems: list[str]) -> list[tuple[str, Entry]]:
