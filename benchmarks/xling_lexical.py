@@ -26,7 +26,6 @@ from index.query.cedict import load_cedict
 from index.query.stem_fa import stem_fa
 from index.query.termbank import TermBank, load_term_bank
 from index.query.translate import translate_query
-from ingest.clean import normalize
 
 CACHE = Path(__file__).resolve().parent.parent / "var"
 
@@ -162,8 +161,8 @@ def run_parsinlu(root: Path) -> None:
     queries = {q["_id"]: q["text"] for q in read_jsonl(pf / "queries.jsonl")}
     for label, stem in (("no stemming", False), ("stem_fa both sides", True)):
         index = Bm25Matrix([[stem_fa(t) for t in d] for d in docs] if stem else docs)
-        qs = {q: dict.fromkeys((stem_fa(t) if stem else t) for t in query_terms(text)) for q, text in queries.items()}
-        qs = {q: {t: 1.0 for t in w} for q, w in qs.items()}
+        qs = {q: {(stem_fa(t) if stem else t): 1.0 for t in query_terms(text)}
+              for q, text in queries.items()}
         nd, rc, hit = evaluate(index, ids, qs, qrels)
         print(f"parsinlu-fa {label:21} {nd:8.3f} {rc:7.3f} {hit:5}/{len(qrels)}")
 

@@ -69,10 +69,8 @@ def _add_senses(found: dict, phrase: str, senses: list[int], target: str, bank: 
 def _add_dictionary(found: dict, words: list[str], covered: set[int], lang: str,
                     dictionary: Any) -> None:
     if lang == "en":
-        index = {k: list(range(len(v))) for k, v in dictionary.en_to_zh.items()}
         free = [w if i not in covered else "\0" for i, w in enumerate(words)]
-        for phrase, _ in _match(free, index, "en")[0]:
-            heads = dictionary.en_to_zh[tuple(phrase.split())]
+        for phrase, heads in _match(free, dictionary.en_to_zh, "en")[0]:
             for head in heads:
                 _keep(found, Translation(phrase, "zh", head, DICTIONARY / len(heads), dictionary.origin))
     elif lang == "zh":
