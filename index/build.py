@@ -32,7 +32,7 @@ from index.rows import document_rows, passage_rows, previous_ids, sentence_rows
 from index.sentences import SPLITTER_VERSION
 from ingest.manifest import load_manifest
 from ingest.models import Document, Skipped
-from ingest.pipeline import ingest_path
+from ingest.pipeline import INGEST_VERSION, ingest_path
 from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP
 from policykb.errors import BuildLocked, PolicyKBError
 
@@ -109,7 +109,7 @@ def corpus_fingerprint(documents: list[Document], model_fp: str, settings: Build
     topics = fields.pop("topics_file")  # its content matters, not where the corpus lives
     digest.update(json.dumps(fields, sort_keys=True).encode())
     digest.update(f"lexical {lexical.ANALYZER_VERSION} sentences {SPLITTER_VERSION} "
-                  f"store {store.SCHEMA_VERSION}".encode())
+                  f"store {store.SCHEMA_VERSION} ingest {INGEST_VERSION}".encode())
     if topics and Path(topics).is_file():
         digest.update(Path(topics).read_bytes())
     for doc in sorted(documents, key=lambda d: d.meta.id):

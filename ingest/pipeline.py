@@ -10,8 +10,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from ingest.clean import clean_text
+from ingest.infer import infer_metadata
 from ingest.language import detect_language
 from ingest.load import iter_corpus_files, read_text
+from ingest.markdown import plain_structure, strip_markdown
 from ingest.manifest import is_metadata_file, load_manifest
 from ingest.models import Document, DocumentMeta, Skipped
 from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP, TokenCounter, split_document
@@ -20,6 +22,9 @@ from policykb.errors import UnreadableDocument
 
 # Called once per file, in corpus order: (source, n_passages, None) or (source, None, reason).
 OnFile = Callable[[str, int | None, str | None], None]
+# What ingest makes of a file; part of the corpus fingerprint, so a change here makes
+# `policykb update` rebuild. 2: display text without Markdown, inferred metadata.
+INGEST_VERSION = 2
 _NOT_ID = re.compile(r"[^\w]+")
 
 
@@ -122,14 +127,16 @@ def ingest_file(
     """
     path, root = Path(path), Path(root)
     source = path.relative_to(root).as_posix()
-    raw = read_text(path, root)
-    text = clean_text(raw)
+    marked = clean_text(read_text(path, root))
+    stripped = strip_markdown(marked)  # structure is read from the markup, shown without
+    text = stripped.text
     if not text.strip():
         raise UnreadableDocument("no text left after cleaning")
     listed = (manifest or {}).get(source)
-    language = (listed.language if listed else "") or detect_language(text)
-    structure = find_structure(text, language)
-    meta = _meta(listed, source, structure.title, language, taken_ids or set())
+    language = (listed.language if listed else "") or detect_language(marked)
+    structure = plain_structure(find_structure(marked, language), stripped)
+    structure.title = strip_markdown(structure.title).text
+    meta, sources = _meta(listed, source, marked, structure.title, language, taken_ids or set())
     passages = split_document(text, structure, language, count_tokens, budget, overlap,
                               doc_id=meta.id)
     if not passages:
@@ -137,17 +144,29 @@ def ingest_file(
     if taken_ids is not None:
         taken_ids.add(meta.id)
     return Document(meta=meta, text=text, language=language, passages=passages,
-                    content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+                    content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    meta_sources=sources)
 
 
-def _meta(listed: DocumentMeta | None, source: str, title: str, language: str,
-          taken: set[str]) -> DocumentMeta:
-    """The manifest's entry with its gaps filled, or metadata derived from the file."""
-    if listed is None:
-        return DocumentMeta(id=derive_id(source, taken), title=title, language=language,
-                            doc_type="article", source=source)
-    return replace(listed, title=listed.title or title, language=language,
-                   source=listed.source or source)
+def _meta(listed: DocumentMeta | None, source: str, marked: str, title: str, language: str,
+          taken: set[str]) -> tuple[DocumentMeta, dict[str, str]]:
+    """The manifest's entry (its title filled from the text if empty), or metadata
+    inferred from the file; with where each field came from (see ingest.infer.SOURCES)."""
+    if listed is not None:
+        sources = dict.fromkeys(("id", "doc_type", "issuer", "published", "effective",
+                                 "source"), "manifest")
+        sources["title"] = "manifest" if listed.title else "text"
+        sources["language"] = "manifest" if listed.language else "text"
+        return replace(listed, title=listed.title or title, language=language,
+                       source=listed.source or source), sources
+    facts = infer_metadata(marked, source, title)
+    meta = DocumentMeta(id=derive_id(source, taken), title=facts["title"].value or "",
+                        language=language, doc_type=facts["doc_type"].value or "article",
+                        issuer=facts["issuer"].value or "", published=facts["published"].value,
+                        effective=facts["effective"].value, source=source)
+    sources = {"id": "file name", "language": "text", "source": "file name"}
+    sources.update({name: fact.source for name, fact in facts.items()})
+    return meta, sources
 
 
 def derive_id(source: str, taken: set[str] | frozenset[str] = frozenset()) -> str:

@@ -68,15 +68,22 @@ def echo_skipped(skipped: list[Any]) -> None:
 @click.option("--jsonl", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every passage as a JSON line to this file.")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any file was skipped.")
-def ingest(corpus: Path, jsonl: Path | None, strict: bool) -> None:
+@click.option("--explain", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Only show the metadata of this file (inside CORPUS) and where each field "
+              "came from: manifest, front matter, file name, text, folder or default.")
+def ingest(corpus: Path, jsonl: Path | None, strict: bool, explain: Path | None) -> None:
     """Split a corpus folder into passages and print a summary (no embedding).
 
     \b
     Example:
         policykb ingest corpus/ --jsonl passages.jsonl
+        policykb ingest corpus/ --explain "corpus/local/新条例(2026-11-30).md"
     """
-    from policykb.commands import run_ingest
+    from policykb.commands import explain_file, run_ingest
 
+    if explain is not None:
+        explain_file(corpus, explain)
+        return
     ok = run_ingest(corpus, jsonl, strict)
     if not ok:
         sys.exit(1)

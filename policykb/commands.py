@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from index import generation as gen
 from index.build import build_index
-from policykb.errors import IndexNotFound
+from policykb.errors import IndexNotFound, PolicyKBError
 
 
 def token_counter() -> Any:
@@ -54,6 +54,22 @@ def run_ingest(corpus: Path, jsonl: Path | None, strict: bool) -> bool:
     if not report.documents:
         return False
     return not (strict and report.skipped)
+
+
+def explain_file(corpus: Path, path: Path) -> None:
+    """Print the metadata ingest gives one file, each field with the source it came from."""
+    from ingest.manifest import load_manifest
+    from ingest.pipeline import ingest_file
+
+    corpus, path = corpus.resolve(), path.resolve()
+    if not path.is_relative_to(corpus):
+        raise PolicyKBError(f"{path} is not inside the corpus folder {corpus}")
+    doc = ingest_file(path, corpus, token_counter(), load_manifest(corpus))
+    click.echo(f"{'field':10} {'source':13} value")
+    for name, value in asdict(doc.meta).items():
+        shown = "" if value is None else str(value)
+        click.echo(f"{name:10} {doc.meta_sources.get(name, ''):13} {shown}")
+    click.echo(f"{len(doc.passages)} passages, language {doc.language}")
 
 
 def run_build(corpus: Path, index_dir: Path, embedder: Any, *, update: bool, wait: bool,

@@ -75,3 +75,15 @@ def test_missing_index_is_one_line_error(tmp_path):
     result = CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "nothing")])
     assert result.exit_code == 1
     assert "policykb build" in result.output
+
+
+def test_ingest_explain_shows_inferred_metadata_and_sources():
+    from tests.fixtures_index import DATA
+
+    root = DATA / "unlisted"
+    result = run("ingest", str(root), "--explain", str(root / "示例省养老服务条例(2026-11-30).md"))
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[1:-1]}
+    assert rows["doc_type"] == ["text", "local", "rule"]
+    assert rows["published"] == ["file", "name", "2026-11-30"]
+    assert rows["issuer"] == ["text", "示例省人民代表大会常务委员会"]
