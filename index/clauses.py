@@ -18,6 +18,8 @@ from ingest.clean import normalize_with_map
 
 LATIN_OR_ARABIC = re.compile(r"[A-Za-z0-9\u0600-\u06ff]")
 ARABIC = re.compile(r"[\u0600-\u06ff]")
+LATIN = re.compile(r"[a-z0-9]")
+WORD_REST = re.compile(r"[a-z0-9]*")  # normalised text is lower case
 
 
 @lru_cache(maxsize=4096)
@@ -48,8 +50,12 @@ def term_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int,
     norm, mapping = normalize_with_map(text)
     found: list[tuple[int, int]] = []
     for term in sorted(set(terms), key=len, reverse=True):
+        latin = bool(LATIN.match(term[-1]))
         for m in _occurrences(term, norm):
-            found.append((mapping[m.start()], mapping[m.end() - 1] + 1))
+            # A Latin term matches at a word start; its highlight runs to the word's end,
+            # so "system" marks all of "systems" rather than stopping mid-word.
+            end = WORD_REST.match(norm, m.end()).end() if latin else m.end()  # type: ignore[union-attr]
+            found.append((mapping[m.start()], mapping[end - 1] + 1))
     found.sort(key=lambda span: (span[0], -span[1]))  # at one start, the longest term
     merged: list[tuple[int, int]] = []
     for s, e in found:
