@@ -36,6 +36,8 @@ from ingest.pipeline import INGEST_VERSION, ingest_path
 from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP
 from policykb.errors import BuildLocked, PolicyKBError
 
+# progress(stage, done, total): each stage is reported at its start (done 0) and as it
+# advances, in order: read (files; total 0 = unknown), embed, analyse, write, verify.
 Progress = Callable[[str, int, int], None]
 LOCK_FILE = "LOCK"
 CACHE_FILE = "cache/embeddings.sqlite"
@@ -57,6 +59,16 @@ class BuildSettings:
 
 
 @dataclass
+class Changes:
+    """Documents (by source path) compared with the generation that was current before."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass
 class BuildResult:
     generation: str | None
     n_documents: int = 0
@@ -64,8 +76,9 @@ class BuildResult:
     n_embedded: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     up_to_date: bool = False
+    changes: Changes = field(default_factory=Changes)
 
 
 @contextmanager
@@ -131,18 +144,61 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Any, *, update: boo
     started = time.perf_counter()
     with build_lock(Path(index_dir), wait):
         gen.clean_leftovers(Path(index_dir))
+        files = [0]
+
+        def on_file(*_: Any) -> None:
+            files[0] += 1
+            if progress:
+                progress("read", files[0], 0)
+
+        if progress:
+            progress("read", 0, 0)
         report = ingest_path(Path(corpus_dir), embedder.count_tokens,
                              manifest=load_manifest(Path(corpus_dir)),
-                             budget=settings.budget, overlap=settings.overlap)
+                             budget=settings.budget, overlap=settings.overlap, on_file=on_file)
         if not report.documents:
             raise PolicyKBError(f"nothing ingested from {corpus_dir}: see the skipped files above")
         ingest_s = time.perf_counter() - started
+        changes = compare_documents(report.documents, previous_documents(Path(index_dir)))
         result = write_generation(report.documents, Path(index_dir), embedder, settings,
                                   update=update, progress=progress, use_cache=use_cache)
-    result.skipped = report.skipped
-    result.timings["ingest"] = ingest_s
+    result.skipped, result.changes = report.skipped, changes
+    result.timings.update(ingest=ingest_s, **report.seconds)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def previous_documents(index_dir: Path) -> dict[str, tuple[str, str]]:
+    """(source, content hash) by document id in the current generation; {} if none."""
+    gen_id = gen.current_generation_id(index_dir)
+    if gen_id is None or not (index_dir / gen_id / gen.STORE_FILE).is_file():
+        return {}
+    reader = store.StoreReader(index_dir / gen_id / gen.STORE_FILE)
+    try:
+        out = {}
+        for listed in reader.all(store.SELECT_DOCUMENTS):
+            row = reader.one(store.SELECT_DOCUMENT, (listed["id"],))
+            out[row["id"]] = (row["source"] or row["id"], row["content_hash"] or "")
+        return out
+    except Exception:  # noqa: BLE001 - an unreadable old generation only costs the report
+        return {}
+    finally:
+        reader.close()
+
+
+def compare_documents(documents: list[Document], before: dict[str, tuple[str, str]]
+                      ) -> Changes:
+    """What an update adds, changes (text), removes and keeps, by document id."""
+    changes = Changes()
+    for doc in documents:
+        old = before.get(doc.meta.id)
+        name = doc.meta.source or doc.meta.id
+        bucket = (changes.added if old is None else
+                  changes.unchanged if old[1] == doc.content_hash else changes.changed)
+        bucket.append(name)
+    current = {doc.meta.id for doc in documents}
+    changes.removed = sorted(src for doc_id, (src, _) in before.items() if doc_id not in current)
+    return changes
 
 
 def current_fingerprint(index_dir: Path) -> str | None:
@@ -167,7 +223,13 @@ def write_generation(documents: list[Document], index_dir: Path, embedder: Any,
     try:
         result = _write(documents, index_dir, tmp, gen_id, embedder, settings, fingerprint,
                         update, progress, use_cache)
+        t0 = time.perf_counter()
+        if progress:
+            progress("verify", 0, 1)
         gen.open_generation(tmp, gen_id, embedder.model_id, embedder.dim).close()
+        if progress:
+            progress("verify", 1, 1)
+        result.timings["verify"] = time.perf_counter() - t0
         os.rename(tmp, index_dir / gen_id)
         gen.fsync_path(index_dir)
         gen.set_current(index_dir, gen_id)
@@ -192,6 +254,8 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Any, settings:
         r["spans"] = sp
     cache = EmbeddingCache(cache_path(index_dir), embedder.dim) if use_cache else None
     done = [0]
+    if progress:
+        progress("embed", 0, len(texts))
 
     def tick(n: int) -> None:
         done[0] += n
@@ -217,20 +281,25 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     # Lexical analysis (jieba, pure Python) runs in a thread while the model embeds: the
     # forward pass releases the GIL and leaves gaps on the cores between its kernels.
     with ThreadPoolExecutor(1, thread_name_prefix="analyse") as pool:
-        lex = pool.submit(lambda: [lexical.index_text(r["title"], " ".join(r["path"]),
-                                                      r["text"]) for r in rows])
+        lex = pool.submit(_analyse, rows)
         vecs, sent_vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress,
                                              use_cache)
         timings["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        for r, text in zip(rows, lex.result()):
+        if progress:
+            progress("analyse", 0, len(rows))
+        texts, timings["lexical"] = lex.result()  # its own seconds, alongside the embedding
+        for r, text in zip(rows, texts):
             r["lex"] = text
     enrich_passages(rows, vecs, sent_vecs, embedder,
                     Path(settings.topics_file) if settings.topics_file else None)
     sentences = sentence_rows(rows, sent_vecs)
     for r in rows:
         del r["title"], r["path"]
-    timings["analyze"] = time.perf_counter() - t0
+    timings["analyse"] = time.perf_counter() - t0
+    if progress:
+        progress("analyse", len(rows), len(rows))
+        progress("write", 0, len(rows))
     t0 = time.perf_counter()
     db = store.create_store(tmp / gen.STORE_FILE)
     store.write_documents(db, document_rows(documents))
@@ -242,9 +311,18 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     index = vectors.build_vector_index(vecs, ids, settings.vector_kind)
     vectors.write_vector_index(index, tmp / gen.VECTORS_FILE)
     timings["write"] = time.perf_counter() - t0
+    if progress:
+        progress("write", len(rows), len(rows))
     gen.write_manifest(tmp, manifest_for(documents, rows, gen_id, embedder, settings,
                                          fingerprint, vectors.index_kind(index)))
     return BuildResult(gen_id, len(documents), len(rows), n_embedded, timings=timings)
+
+
+def _analyse(rows: list[dict[str, Any]]) -> tuple[list[str], float]:
+    """Lexical index text of every passage (jieba), and the seconds it took."""
+    t0 = time.perf_counter()
+    texts = [lexical.index_text(r["title"], " ".join(r["path"]), r["text"]) for r in rows]
+    return texts, time.perf_counter() - t0
 
 
 def manifest_for(documents: list[Document], rows: list[dict[str, Any]], gen_id: str,

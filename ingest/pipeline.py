@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,8 @@ class IngestReport:
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Seconds spent reading, cleaning and splitting (summed over files, for progress lines).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_files(self) -> int:
@@ -80,7 +83,8 @@ def ingest_path(
             source = item.relative_to(root).as_posix()
             if "/" not in source and is_metadata_file(source):
                 continue  # README.md and the like describe the corpus
-            outcome = _ingest_or_skip(item, root, count_tokens, manifest, budget, overlap, taken)
+            outcome = _ingest_or_skip(item, root, count_tokens, manifest, budget, overlap, taken,
+                                      report.seconds)
         if isinstance(outcome, Skipped):
             report.skipped.append(outcome)
             if on_file:
@@ -94,11 +98,11 @@ def ingest_path(
 
 def _ingest_or_skip(
     path: Path, root: Path, count_tokens: TokenCounter, manifest: dict[str, DocumentMeta],
-    budget: int, overlap: int, taken: set[str],
+    budget: int, overlap: int, taken: set[str], seconds: dict[str, float],
 ) -> Document | Skipped:
     source = path.relative_to(root).as_posix()
     try:
-        return ingest_file(path, root, count_tokens, manifest, budget, overlap, taken)
+        return ingest_file(path, root, count_tokens, manifest, budget, overlap, taken, seconds)
     except UnreadableDocument as exc:
         return Skipped(source, _one_line(str(exc)))
     except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not stop the corpus
@@ -113,6 +117,7 @@ def ingest_file(
     budget: int = DEFAULT_BUDGET,
     overlap: int = DEFAULT_OVERLAP,
     taken_ids: set[str] | None = None,
+    seconds: dict[str, float] | None = None,
 ) -> Document:
     """Ingest one corpus file (also used by incremental updates).
 
@@ -122,23 +127,29 @@ def ingest_file(
         manifest: curated metadata by source; a file missing from it gets derived metadata.
         taken_ids: ids already in use; the new id is added. A derived id that collides
             gets a suffix from the source path, so it is still the same on the next run.
+        seconds: if given, gets the seconds spent to "read", "clean" and "split" added.
     Raises:
         UnreadableDocument: the file cannot be read, or has no text left after cleaning.
     """
     path, root = Path(path), Path(root)
     source = path.relative_to(root).as_posix()
-    marked = clean_text(read_text(path, root))
+    lap = _stopwatch({} if seconds is None else seconds)
+    raw = read_text(path, root)
+    lap("read")
+    marked = clean_text(raw)
     stripped = strip_markdown(marked)  # structure is read from the markup, shown without
     text = stripped.text
     if not text.strip():
         raise UnreadableDocument("no text left after cleaning")
     listed = (manifest or {}).get(source)
     language = (listed.language if listed else "") or detect_language(marked)
+    lap("clean")
     structure = plain_structure(find_structure(marked, language), stripped)
     structure.title = strip_markdown(structure.title).text
     meta, sources = _meta(listed, source, marked, structure.title, language, taken_ids or set())
     passages = split_document(text, structure, language, count_tokens, budget, overlap,
                               doc_id=meta.id)
+    lap("split")
     if not passages:
         raise UnreadableDocument("no text besides a title or front matter")
     if taken_ids is not None:
@@ -167,6 +178,18 @@ def _meta(listed: DocumentMeta | None, source: str, marked: str, title: str, lan
     sources = {"id": "file name", "language": "text", "source": "file name"}
     sources.update({name: fact.source for name, fact in facts.items()})
     return meta, sources
+
+
+def _stopwatch(seconds: dict[str, float]) -> Callable[[str], None]:
+    """lap(stage) adds the seconds since the previous lap (or the start) to seconds[stage]."""
+    last = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        seconds[stage] = seconds.get(stage, 0.0) + now - last[0]
+        last[0] = now
+
+    return lap
 
 
 def derive_id(source: str, taken: set[str] | frozenset[str] = frozenset()) -> str:

@@ -58,6 +58,12 @@ def load_embedder(model: str | None) -> Any:
     return Embedder(model)
 
 
+verbose_option = click.option(
+    "--verbose", is_flag=True,
+    help="Show the model libraries' own progress bars and warnings (hidden by default).",
+)
+
+
 def echo_skipped(skipped: list[Any]) -> None:
     for s in skipped:
         click.secho(f"  skipped {s.path}: {s.reason}", fg="yellow", err=True)
@@ -95,16 +101,21 @@ def ingest(corpus: Path, jsonl: Path | None, strict: bool, explain: Path | None)
 @model_option
 @click.option("--wait", is_flag=True, help="Wait for a running build instead of refusing.")
 @click.option("--no-cache", is_flag=True, help="Re-embed every passage (ignore the embedding cache).")
-def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache: bool) -> None:
+@verbose_option
+def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache: bool,
+          verbose: bool) -> None:
     """Build a new index generation from a corpus folder and switch to it atomically.
 
     \b
     Example:
         policykb build corpus/ --index var/index
     """
+    from policykb.progress import load_model, quiet_libraries
+
+    quiet_libraries(verbose)  # before the model libraries are imported
     from policykb.commands import run_build
 
-    run_build(corpus, index_dir, load_embedder(model), update=False, wait=wait,
+    run_build(corpus, index_dir, load_model(model), update=False, wait=wait,
               use_cache=not no_cache)
 
 
@@ -113,16 +124,21 @@ def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache
 @index_option
 @model_option
 @click.option("--wait", is_flag=True, help="Wait for a running build instead of refusing.")
-def update(corpus: Path, index_dir: Path, model: str | None, wait: bool) -> None:
-    """Refresh the index: embed only new or changed passages, drop deleted documents.
+@verbose_option
+def update(corpus: Path, index_dir: Path, model: str | None, wait: bool, verbose: bool) -> None:
+    """Refresh the index: embed only new or changed passages, drop deleted documents, and
+    list the documents added, changed and removed.
 
     \b
     Example:
         policykb update corpus/ --index var/index
     """
+    from policykb.progress import load_model, quiet_libraries
+
+    quiet_libraries(verbose)  # before the model libraries are imported
     from policykb.commands import run_build
 
-    run_build(corpus, index_dir, load_embedder(model), update=True, wait=wait, use_cache=True)
+    run_build(corpus, index_dir, load_model(model), update=True, wait=wait, use_cache=True)
 
 
 @cli.command()
@@ -164,20 +180,27 @@ def status(index_dir: Path, as_json: bool) -> None:
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid",
               show_default=True, help="Which retrieval to use.")
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+@click.option("--explain", is_flag=True,
+              help="Show each hit's score parts: dense cosine, BM25, fused, matched terms.")
+@verbose_option
 def search(query: str, index_dir: Path, model: str | None, languages: tuple[str, ...],
            docs: tuple[str, ...], doc_types: tuple[str, ...], topics: tuple[str, ...], k: int,
-           mode: str, as_json: bool) -> None:
-    """Search the index and print the best clauses, highlighted.
+           mode: str, as_json: bool, explain: bool, verbose: bool) -> None:
+    """Search the index and print the best clauses, highlighted, with a relevance of 0-100
+    (100 = the best hit).
 
     \b
     Example:
-        policykb search "multi-pillar pensions" --lang fa --k 5
+        policykb search "multi-pillar pensions" --lang fa --k 5 --explain
     """
+    from policykb.progress import quiet_libraries
+
+    quiet_libraries(verbose)
     from policykb.commands import run_search
 
     run_search(query, index_dir, load_embedder(model), k=k, mode=mode, as_json=as_json,
-               languages=list(languages), docs=list(docs), doc_types=list(doc_types),
-               topics=list(topics))
+               explain=explain, languages=list(languages), docs=list(docs),
+               doc_types=list(doc_types), topics=list(topics))
 
 
 @cli.command(name="eval")
