@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from index.lexical import STOPWORDS, analyze, query_terms
+from index.query.lexical import STOPWORDS, analyze, query_terms
 from index.query.cedict import load_cedict
 from index.query.stem_fa import stem_fa
 from index.query.termbank import TermBank, load_term_bank

@@ -27,16 +27,20 @@ from index.query import lexical
 from index.storage import schema, vectors, writer
 from index.storage.cache import EmbeddingCache, embed_spans_with_cache
 from index.enrich.run import enrich_passages, passage_spans
-from index.storage.rows import document_rows, passage_rows, previous_ids, sentence_rows
+from index.changes import Changes, compare_documents
+from index.storage.rows import (document_rows, passage_rows, previous_documents, previous_ids,
+                                sentence_rows)
 from ingest.text.sentences import SPLITTER_VERSION
 from ingest.manifest import load_manifest
 from ingest.models import Document, Skipped
-from ingest.pipeline import ingest_path
+from ingest.pipeline import INGEST_VERSION, ingest_path
 from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP
 from ingest.errors import PolicyKBError
 from index.storage.lock import build_lock
 from index.model.protocol import Embedder
 
+# progress(stage, done, total): each stage is reported at its start (done 0) and as it
+# advances, in order: read (files; total 0 = unknown), embed, analyse, write, verify.
 Progress = Callable[[str, int, int], None]
 CACHE_FILE = "cache/embeddings.sqlite"
 
@@ -64,8 +68,9 @@ class BuildResult:
     n_embedded: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     up_to_date: bool = False
+    changes: Changes = field(default_factory=Changes)
 
 
 def cache_path(index_dir: Path, shared: Path | None = None) -> Path:
@@ -88,7 +93,7 @@ def corpus_fingerprint(documents: list[Document], model_fp: str, settings: Build
     topics = fields.pop("topics_file")  # its content matters, not where the corpus lives
     digest.update(json.dumps(fields, sort_keys=True).encode())
     digest.update(f"lexical {lexical.ANALYZER_VERSION} sentences {SPLITTER_VERSION} "
-                  f"store {schema.SCHEMA_VERSION}".encode())
+                  f"store {schema.SCHEMA_VERSION} ingest {INGEST_VERSION}".encode())
     if topics and Path(topics).is_file():
         digest.update(Path(topics).read_bytes())
     for doc in sorted(documents, key=lambda d: d.meta.id):
@@ -110,16 +115,26 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, update
     started = time.perf_counter()
     with build_lock(Path(index_dir), wait):
         gen.clean_leftovers(Path(index_dir))
+        files = [0]
+
+        def on_file(*_: Any) -> None:
+            files[0] += 1
+            if progress:
+                progress("read", files[0], 0)
+
+        if progress:
+            progress("read", 0, 0)
         report = ingest_path(Path(corpus_dir), embedder.count_tokens,
                              manifest=load_manifest(Path(corpus_dir)),
-                             budget=settings.budget, overlap=settings.overlap)
+                             budget=settings.budget, overlap=settings.overlap, on_file=on_file)
         if not report.documents:
             raise PolicyKBError(f"nothing ingested from {corpus_dir}: see the skipped files above")
         ingest_s = time.perf_counter() - started
+        changes = compare_documents(report.documents, previous_documents(Path(index_dir)))
         result = write_generation(report.documents, Path(index_dir), embedder, settings,
                                   update=update, progress=progress, use_cache=use_cache)
-    result.skipped = report.skipped
-    result.timings["ingest"] = ingest_s
+    result.skipped, result.changes = report.skipped, changes
+    result.timings.update(ingest=ingest_s, **report.seconds)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -147,7 +162,13 @@ def write_generation(documents: list[Document], index_dir: Path, embedder: Embed
     try:
         result = _write(documents, index_dir, tmp, gen_id, embedder, settings, fingerprint,
                         update, progress, use_cache, shared_cache)
+        t0 = time.perf_counter()
+        if progress:
+            progress("verify", 0, 1)
         gen.open_generation(tmp, gen_id, embedder.model_id, embedder.dim).close()
+        if progress:
+            progress("verify", 1, 1)
+        result.timings["verify"] = time.perf_counter() - t0
         os.rename(tmp, index_dir / gen_id)
         gen.fsync_path(index_dir)
         gen.set_current(index_dir, gen_id)
@@ -173,6 +194,8 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Embedder, sett
     cache = (EmbeddingCache(cache_path(index_dir, shared_cache), embedder.dim) if use_cache
              else None)
     done = [0]
+    if progress:
+        progress("embed", 0, len(texts))
 
     def tick(n: int) -> None:
         done[0] += n
@@ -199,20 +222,25 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     # Lexical analysis (jieba, pure Python) runs in a thread while the model embeds: the
     # forward pass releases the GIL and leaves gaps on the cores between its kernels.
     with ThreadPoolExecutor(1, thread_name_prefix="analyse") as pool:
-        lex = pool.submit(lambda: [lexical.index_text(r["title"], " ".join(r["path"]),
-                                                      r["text"]) for r in rows])
+        lex = pool.submit(_analyse, rows)
         vecs, sent_vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress,
                                              use_cache, shared_cache)
         timings["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        for r, text in zip(rows, lex.result()):
+        if progress:
+            progress("analyse", 0, len(rows))
+        texts, timings["lexical"] = lex.result()  # its own seconds, alongside the embedding
+        for r, text in zip(rows, texts):
             r["lex"] = text
     enrich_passages(rows, vecs, sent_vecs, embedder,
                     Path(settings.topics_file) if settings.topics_file else None)
     sentences = sentence_rows(rows, sent_vecs)
     for r in rows:
         del r["title"], r["path"]
-    timings["analyze"] = time.perf_counter() - t0
+    timings["analyse"] = time.perf_counter() - t0
+    if progress:
+        progress("analyse", len(rows), len(rows))
+        progress("write", 0, len(rows))
     t0 = time.perf_counter()
     db = writer.create_store(tmp / gen.STORE_FILE)
     writer.write_documents(db, document_rows(documents))
@@ -224,9 +252,18 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     index = vectors.build_vector_index(vecs, ids, settings.vector_kind)
     vectors.write_vector_index(index, tmp / gen.VECTORS_FILE)
     timings["write"] = time.perf_counter() - t0
+    if progress:
+        progress("write", len(rows), len(rows))
     gen.write_manifest(tmp, manifest_for(documents, rows, gen_id, embedder, settings,
                                          fingerprint, vectors.index_kind(index)))
     return BuildResult(gen_id, len(documents), len(rows), n_embedded, timings=timings)
+
+
+def _analyse(rows: list[dict[str, Any]]) -> tuple[list[str], float]:
+    """Lexical index text of every passage (jieba), and the seconds it took."""
+    t0 = time.perf_counter()
+    texts = [lexical.index_text(r["title"], " ".join(r["path"]), r["text"]) for r in rows]
+    return texts, time.perf_counter() - t0
 
 
 def manifest_for(documents: list[Document], rows: list[dict[str, Any]], gen_id: str,

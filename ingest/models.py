@@ -42,6 +42,8 @@ class Document:
     language: str
     passages: list[Passage] = field(default_factory=list)
     content_hash: str = ""
+    # Where each metadata field came from: manifest, front matter, file name, text, ...
+    meta_sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from ingest.clean import clean_text
+from ingest.infer import infer_metadata
 from ingest.language import detect_language
 from ingest.load import iter_corpus_files, read_text
+from ingest.markdown import plain_structure, strip_markdown
 from ingest.manifest import is_metadata_file, load_manifest
 from ingest.models import Document, DocumentMeta, Skipped
 from ingest.split import DEFAULT_BUDGET, DEFAULT_OVERLAP, TokenCounter, split_document
@@ -20,6 +23,9 @@ from ingest.errors import UnreadableDocument
 
 # Called once per file, in corpus order: (source, n_passages, None) or (source, None, reason).
 OnFile = Callable[[str, int | None, str | None], None]
+# What ingest makes of a file; part of the corpus fingerprint, so a change here makes
+# `policykb update` rebuild. 2: display text without Markdown, inferred metadata.
+INGEST_VERSION = 2
 _NOT_ID = re.compile(r"[^\w]+")
 
 
@@ -29,6 +35,8 @@ class IngestReport:
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Seconds spent reading, cleaning and splitting (summed over files, for progress lines).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_files(self) -> int:
@@ -75,7 +83,8 @@ def ingest_path(
             source = item.relative_to(root).as_posix()
             if "/" not in source and is_metadata_file(source):
                 continue  # README.md and the like describe the corpus
-            outcome = _ingest_or_skip(item, root, count_tokens, manifest, budget, overlap, taken)
+            outcome = _ingest_or_skip(item, root, count_tokens, manifest, budget, overlap, taken,
+                                      report.seconds)
         if isinstance(outcome, Skipped):
             report.skipped.append(outcome)
             if on_file:
@@ -89,11 +98,11 @@ def ingest_path(
 
 def _ingest_or_skip(
     path: Path, root: Path, count_tokens: TokenCounter, manifest: dict[str, DocumentMeta],
-    budget: int, overlap: int, taken: set[str],
+    budget: int, overlap: int, taken: set[str], seconds: dict[str, float],
 ) -> Document | Skipped:
     source = path.relative_to(root).as_posix()
     try:
-        return ingest_file(path, root, count_tokens, manifest, budget, overlap, taken)
+        return ingest_file(path, root, count_tokens, manifest, budget, overlap, taken, seconds)
     except UnreadableDocument as exc:
         return Skipped(source, _one_line(str(exc)))
     except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not stop the corpus
@@ -108,6 +117,7 @@ def ingest_file(
     budget: int = DEFAULT_BUDGET,
     overlap: int = DEFAULT_OVERLAP,
     taken_ids: set[str] | None = None,
+    seconds: dict[str, float] | None = None,
 ) -> Document:
     """Ingest one corpus file (also used by incremental updates).
 
@@ -117,24 +127,33 @@ def ingest_file(
         manifest: curated metadata by source; a file missing from it gets derived metadata.
         taken_ids: ids already in use; the new id is added. A derived id that collides
             gets a suffix from the source path, so it is still the same on the next run.
+        seconds: if given, gets the seconds spent to "read", "clean" and "split" added.
     Raises:
         UnreadableDocument: the file cannot be read, or has no text left after cleaning.
     """
     path, root = Path(path), Path(root)
     source = path.relative_to(root).as_posix()
+    lap = _stopwatch({} if seconds is None else seconds)
     raw = read_text(path, root)
-    text = clean_text(raw)
+    lap("read")
+    marked = clean_text(raw)
+    stripped = strip_markdown(marked)  # structure is read from the markup, shown without
+    text = stripped.text
     if not text.strip():
         raise UnreadableDocument("no text left after cleaning")
     listed = (manifest or {}).get(source)
-    language = (listed.language if listed else "") or detect_language(text)
-    structure = find_structure(text, language)
-    meta = _meta(listed, source, structure.title, language, taken_ids or set())
+    language = (listed.language if listed else "") or detect_language(marked)
+    lap("clean")
+    structure = plain_structure(find_structure(marked, language), stripped)
+    structure.title = strip_markdown(structure.title).text
+    meta, sources = _meta(listed, source, marked, structure.title, language, taken_ids or set())
     doc = document_from_text(text, meta, count_tokens, budget, overlap, structure)
+    lap("split")
     if not doc.passages:
         raise UnreadableDocument("no text besides a title or front matter")
     if taken_ids is not None:
         taken_ids.add(meta.id)
+    doc.meta_sources = sources
     return doc
 
 
@@ -150,14 +169,37 @@ def document_from_text(text: str, meta: DocumentMeta, count_tokens: TokenCounter
                     content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
-def _meta(listed: DocumentMeta | None, source: str, title: str, language: str,
-          taken: set[str]) -> DocumentMeta:
-    """The manifest's entry with its gaps filled, or metadata derived from the file."""
-    if listed is None:
-        return DocumentMeta(id=derive_id(source, taken), title=title, language=language,
-                            doc_type="article", source=source)
-    return replace(listed, title=listed.title or title, language=language,
-                   source=listed.source or source)
+def _meta(listed: DocumentMeta | None, source: str, marked: str, title: str, language: str,
+          taken: set[str]) -> tuple[DocumentMeta, dict[str, str]]:
+    """The manifest's entry (its title filled from the text if empty), or metadata
+    inferred from the file; with where each field came from (see ingest.infer.SOURCES)."""
+    if listed is not None:
+        sources = dict.fromkeys(("id", "doc_type", "issuer", "published", "effective",
+                                 "source"), "manifest")
+        sources["title"] = "manifest" if listed.title else "text"
+        sources["language"] = "manifest" if listed.language else "text"
+        return replace(listed, title=listed.title or title, language=language,
+                       source=listed.source or source), sources
+    facts = infer_metadata(marked, source, title)
+    meta = DocumentMeta(id=derive_id(source, taken), title=facts["title"].value or "",
+                        language=language, doc_type=facts["doc_type"].value or "article",
+                        issuer=facts["issuer"].value or "", published=facts["published"].value,
+                        effective=facts["effective"].value, source=source)
+    sources = {"id": "file name", "language": "text", "source": "file name"}
+    sources.update({name: fact.source for name, fact in facts.items()})
+    return meta, sources
+
+
+def _stopwatch(seconds: dict[str, float]) -> Callable[[str], None]:
+    """lap(stage) adds the seconds since the previous lap (or the start) to seconds[stage]."""
+    last = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        seconds[stage] = seconds.get(stage, 0.0) + now - last[0]
+        last[0] = now
+
+    return lap
 
 
 def derive_id(source: str, taken: set[str] | frozenset[str] = frozenset()) -> str:

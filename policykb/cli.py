@@ -58,20 +58,33 @@ def load_embedder(model: str | None) -> Any:
     return Embedder(model)
 
 
+verbose_option = click.option(
+    "--verbose", is_flag=True,
+    help="Show the model libraries' own progress bars and warnings (hidden by default).",
+)
+
+
 @cli.command()
 @click.argument("corpus", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--jsonl", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every passage as a JSON line to this file.")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any file was skipped.")
-def ingest(corpus: Path, jsonl: Path | None, strict: bool) -> None:
+@click.option("--explain", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Only show the metadata of this file (inside CORPUS) and where each field "
+              "came from: manifest, front matter, file name, text, folder or default.")
+def ingest(corpus: Path, jsonl: Path | None, strict: bool, explain: Path | None) -> None:
     """Split a corpus folder into passages and print a summary (no embedding).
 
     \b
     Example:
         policykb ingest corpus/ --jsonl passages.jsonl
+        policykb ingest corpus/ --explain "corpus/local/新条例(2026-11-30).md"
     """
-    from policykb.commands import run_ingest
+    from policykb.commands import explain_file, run_ingest
 
+    if explain is not None:
+        explain_file(corpus, explain)
+        return
     ok = run_ingest(corpus, jsonl, strict)
     if not ok:
         sys.exit(1)
@@ -83,16 +96,21 @@ def ingest(corpus: Path, jsonl: Path | None, strict: bool) -> None:
 @model_option
 @click.option("--wait", is_flag=True, help="Wait for a running build instead of refusing.")
 @click.option("--no-cache", is_flag=True, help="Re-embed every passage (ignore the embedding cache).")
-def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache: bool) -> None:
+@verbose_option
+def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache: bool,
+          verbose: bool) -> None:
     """Build a new index generation from a corpus folder and switch to it atomically.
 
     \b
     Example:
         policykb build corpus/ --index var/index
     """
+    from policykb.progress import load_model, quiet_libraries
+
+    quiet_libraries(verbose)  # before the model libraries are imported
     from policykb.commands import run_build
 
-    run_build(corpus, index_dir, load_embedder(model), update=False, wait=wait,
+    run_build(corpus, index_dir, load_model(model), update=False, wait=wait,
               use_cache=not no_cache)
 
 
@@ -101,16 +119,21 @@ def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache
 @index_option
 @model_option
 @click.option("--wait", is_flag=True, help="Wait for a running build instead of refusing.")
-def update(corpus: Path, index_dir: Path, model: str | None, wait: bool) -> None:
-    """Refresh the index: embed only new or changed passages, drop deleted documents.
+@verbose_option
+def update(corpus: Path, index_dir: Path, model: str | None, wait: bool, verbose: bool) -> None:
+    """Refresh the index: embed only new or changed passages, drop deleted documents, and
+    list the documents added, changed and removed.
 
     \b
     Example:
         policykb update corpus/ --index var/index
     """
+    from policykb.progress import load_model, quiet_libraries
+
+    quiet_libraries(verbose)  # before the model libraries are imported
     from policykb.commands import run_build
 
-    run_build(corpus, index_dir, load_embedder(model), update=True, wait=wait, use_cache=True)
+    run_build(corpus, index_dir, load_model(model), update=True, wait=wait, use_cache=True)
 
 
 @cli.command()
@@ -152,20 +175,27 @@ def status(index_dir: Path, as_json: bool) -> None:
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid",
               show_default=True, help="Which retrieval to use.")
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+@click.option("--explain", is_flag=True,
+              help="Show each hit's score parts: dense cosine, BM25, fused, matched terms.")
+@verbose_option
 def search(query: str, index_dir: Path, model: str | None, languages: tuple[str, ...],
            docs: tuple[str, ...], doc_types: tuple[str, ...], topics: tuple[str, ...], k: int,
-           mode: str, as_json: bool) -> None:
-    """Search the index and print the best clauses, highlighted.
+           mode: str, as_json: bool, explain: bool, verbose: bool) -> None:
+    """Search the index and print the best clauses, highlighted, with a relevance of 0-100
+    (100 = the best hit).
 
     \b
     Example:
-        policykb search "multi-pillar pensions" --lang fa --k 5
+        policykb search "multi-pillar pensions" --lang fa --k 5 --explain
     """
+    from policykb.progress import quiet_libraries
+
+    quiet_libraries(verbose)
     from policykb.commands import run_search, search_request
 
     req = search_request(q=query, k=k, mode=mode, lang=list(languages), doc=list(docs),
                          type=list(doc_types), topic=list(topics))
-    run_search(req, index_dir, load_embedder(model), as_json=as_json)
+    run_search(req, index_dir, load_embedder(model), as_json=as_json, explain=explain)
 
 
 @cli.command(name="eval")

@@ -14,8 +14,9 @@ from tqdm import tqdm
 from index.storage import generation as gen
 from index.build import build_index
 from index.errors import IndexNotFound, QueryError
-from index.query.request import SearchRequest
 from index.model.protocol import Embedder
+from index.query.request import SearchRequest
+from ingest.errors import PolicyKBError
 
 
 def token_counter() -> Any:
@@ -58,30 +59,58 @@ def run_ingest(corpus: Path, jsonl: Path | None, strict: bool) -> bool:
     return not (strict and report.skipped)
 
 
+def explain_file(corpus: Path, path: Path) -> None:
+    """Print the metadata ingest gives one file, each field with the source it came from."""
+    from ingest.manifest import load_manifest
+    from ingest.pipeline import ingest_file
+
+    corpus, path = corpus.resolve(), path.resolve()
+    if not path.is_relative_to(corpus):
+        raise PolicyKBError(f"{path} is not inside the corpus folder {corpus}")
+    doc = ingest_file(path, corpus, token_counter(), load_manifest(corpus))
+    click.echo(f"{'field':10} {'source':13} value")
+    for name, value in asdict(doc.meta).items():
+        shown = "" if value is None else str(value)
+        click.echo(f"{name:10} {doc.meta_sources.get(name, ''):13} {shown}")
+    click.echo(f"{len(doc.passages)} passages, language {doc.language}")
+
+
 def run_build(corpus: Path, index_dir: Path, embedder: Embedder, *, update: bool, wait: bool,
               use_cache: bool) -> None:
-    bars: dict[str, tqdm] = {}
+    """Build or update with one stage display, then what changed and the summary."""
+    from policykb.progress import StageDisplay
 
-    def progress(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="passage")
-        bar.update(done - bar.n)
-
-    result = build_index(corpus, index_dir, embedder, update=update, progress=progress,
-                         wait=wait, use_cache=use_cache)
-    for bar in bars.values():
-        bar.close()
+    display = StageDisplay()
+    try:
+        result = build_index(corpus, index_dir, embedder, update=update, progress=display,
+                             wait=wait, use_cache=use_cache)
+    finally:
+        display.finish()
     for s in result.skipped:
         click.secho(f"skipped {s.path}: {s.reason}", fg="yellow", err=True)
+    echo_changes(result.changes)
     if result.up_to_date:
-        click.echo(f"index is up to date ({result.generation}): 0 passages re-embedded "
-                   f"[{result.seconds:.1f}s]")
+        click.echo(f"index is up to date ({result.generation}): {result.n_documents} documents, "
+                   f"{result.n_passages} passages, 0 embedded [{result.seconds:.1f}s]")
         return
-    rate = result.n_passages / max(result.seconds, 1e-9)
-    click.echo(f"generation {result.generation}: {result.n_documents} documents, "
-               f"{result.n_passages} passages, {result.n_embedded} embedded, "
-               f"{len(result.skipped)} skipped in {result.seconds:.1f}s ({rate:.1f} passages/s)")
+    line = (f"generation {result.generation}: {result.n_documents} documents, "
+            f"{result.n_passages} passages, {result.n_embedded} embedded "
+            f"({result.n_passages - result.n_embedded} from cache), "
+            f"{len(result.skipped)} skipped in {result.seconds:.1f}s")
+    embed_s = result.timings.get("embed", 0.0)
+    if result.n_embedded and embed_s > 0:
+        line += f"; embedding {result.n_embedded / embed_s:.1f} passages/s"
+    click.echo(line)
+
+
+def echo_changes(changes: Any) -> None:
+    """Counts of added / changed / removed / unchanged documents, and the names that moved."""
+    groups = {"added": changes.added, "changed": changes.changed, "removed": changes.removed}
+    click.echo("documents: " + ", ".join(f"{len(v)} {k}" for k, v in groups.items())
+               + f", {len(changes.unchanged)} unchanged")
+    for label, names in groups.items():
+        for name in names:
+            click.echo(f"  {label:8} {name}")
 
 
 def index_status(index_dir: Path) -> dict[str, Any]:
@@ -117,10 +146,10 @@ def search_request(**fields: Any) -> SearchRequest:
 
 
 def run_search(req: SearchRequest, index_dir: Path, embedder: Embedder, *,
-               as_json: bool) -> None:
+               as_json: bool, explain: bool = False) -> None:
     from index.query.search import Searcher
     from index.storage.generation import load_generation
-    from policykb.render import print_hit
+    from policykb.render import print_hit, relevance
 
     loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
     try:
@@ -132,8 +161,9 @@ def run_search(req: SearchRequest, index_dir: Path, embedder: Embedder, *,
                                "facets": page.facets}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{page.total} results in {page.took_ms:.0f} ms ({page.generation})")
+    best = page.hits[0]["scores"]["fused"] if page.hits else 0.0
     for rank, hit in enumerate(page.hits, 1):
-        print_hit(rank, hit)
+        print_hit(rank, hit, relevance(hit["scores"]["fused"], best, req.mode), explain)
 
 
 def stage_progress(bars: dict[str, tqdm], label: str) -> Callable[[str, int, int], None]:

@@ -20,8 +20,35 @@ def highlighted(text: str, spans: list[list[int]]) -> str:
     return "".join(out)
 
 
-def print_hit(rank: int, hit: dict[str, Any]) -> None:
-    """Title line, heading path, then the clause with highlights and the scores."""
+# Fused scores count the dense half in units of 0.1 cosine below the pool's best
+# (index/fusion.py), so one relevance point is 0.001 of cosine, or the lexical bonus
+# worth as much. A hit 0.1 of cosine below the best one has nothing left.
+POINTS_PER_FUSED_UNIT = {"hybrid": 100.0, "dense": 1000.0}
+
+
+def relevance(fused: float, best: float, mode: str = "hybrid") -> int:
+    """0-100, 100 for the best hit: how far below the best a hit scores, in points.
+
+    The raw fused score is a distance below the pool's best cosine plus a lexical bonus
+    (0.000, -0.002, ... -0.094): true, but unreadable. Lexical mode has only BM25, so there
+    the relevance is the share of the best BM25.
+    """
+    if mode == "lexical":
+        return round(100 * fused / best) if best > 0 else 0
+    gap = (best - fused) * POINTS_PER_FUSED_UNIT.get(mode, 100.0)
+    return max(0, min(100, round(100 - gap)))
+
+
+def matched_terms(hit: dict[str, Any]) -> list[str]:
+    """The words the highlights mark, each once, in reading order."""
+    seen = dict.fromkeys(hit["text"][s:e] for s, e in sorted(hit["highlights"]))
+    return list(seen)
+
+
+def print_hit(rank: int, hit: dict[str, Any], score: int | None = None,
+              explain: bool = False) -> None:
+    """Title line, heading path, the clause with highlights, then the relevance (and with
+    `explain` the parts it is made of)."""
     path = " > ".join(hit["heading_path"])
     click.secho(f"{rank}. [{hit['language']}] {hit['title']}" + (f" — {path}" if path else ""),
                 bold=True)
@@ -30,5 +57,9 @@ def print_hit(rank: int, hit: dict[str, Any]) -> None:
     click.echo("   " + highlighted(hit["text"][cstart:cend], spans).replace("\n", "\n   "))
     sc = hit["scores"]
     extra = f"  also in: {', '.join(a['title'] for a in hit['also_in'])}" if hit["also_in"] else ""
-    click.secho(f"   fused {sc['fused']:.3f}  dense {sc['dense']:.3f}  lexical {sc['lexical']:.2f}"
-                f"  #{hit['passage_id']}{extra}", dim=True)
+    shown = f"relevance {score}/100  " if score is not None else ""
+    click.secho(f"   {shown}#{hit['passage_id']}{extra}", dim=True)
+    if explain:
+        terms = ", ".join(matched_terms(hit)) or "none"
+        click.secho(f"   dense cosine {sc['dense']:.3f}  BM25 {sc['lexical']:.2f}  "
+                    f"fused {sc['fused']:+.3f}  matched: {terms}", dim=True)

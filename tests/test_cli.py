@@ -71,7 +71,50 @@ def test_terminal_search_highlights(fixture_index):
     assert "\x1b[" in result.output  # highlighted terms
 
 
+def test_search_shows_relevance_and_explains_it(fixture_index):
+    from policykb.render import relevance
+
+    result = run("search", "multi-pillar pensions", "--index", str(fixture_index), "--k", "3",
+                 "--explain")
+    assert result.exit_code == 0, result.output
+    assert "relevance 100/100" in result.output
+    assert "dense cosine" in result.output and "BM25" in result.output
+    assert "matched: " in result.output and "fused -0.0" not in result.output.split("BM25")[0]
+    assert relevance(0.0, 0.0) == 100 and relevance(-0.094, 0.0) == 91
+    assert relevance(-2.0, 0.0) == 0 and relevance(5.0, 10.0, "lexical") == 50
+
+
+def test_update_lists_changes_and_shows_stages(tmp_path, fixture_corpus, fixture_index):
+    import shutil
+
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(fixture_corpus, corpus)
+    shutil.copytree(fixture_index, index_dir)
+    (corpus / "xss_notice.txt").unlink()
+    result = run("update", str(corpus), "--index", str(index_dir))
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 changed, 1 removed" in result.output
+    assert "removed  xss_notice.txt" in result.output
+    lines = [line.split("\r")[-1] for line in result.output.splitlines()]
+    for stage in ("load model", "read", "analyse", "write", "verify"):
+        assert any(line.startswith(stage) for line in lines), (stage, result.output)
+    assert "Loading weights" not in result.output
+    assert "passages/s" not in result.output.split("documents:")[1]  # nothing embedded
+
+
 def test_missing_index_is_one_line_error(tmp_path):
     result = CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "nothing")])
     assert result.exit_code == 1
     assert "policykb build" in result.output
+
+
+def test_ingest_explain_shows_inferred_metadata_and_sources():
+    from tests.fixtures_index import DATA
+
+    root = DATA / "unlisted"
+    result = run("ingest", str(root), "--explain", str(root / "示例省养老服务条例(2026-11-30).md"))
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[1:-1]}
+    assert rows["doc_type"] == ["text", "local", "rule"]
+    assert rows["published"] == ["file", "name", "2026-11-30"]
+    assert rows["issuer"] == ["text", "示例省人民代表大会常务委员会"]

@@ -19,6 +19,8 @@ from ingest.text.normalize import normalize_with_map
 
 LATIN_OR_ARABIC = re.compile(r"[A-Za-z0-9\u0600-\u06ff]")
 ARABIC = re.compile(r"[\u0600-\u06ff]")
+LATIN = re.compile(r"[a-z0-9]")
+WORD_REST = re.compile(r"[a-z0-9]*")  # normalised text is lower case
 
 
 @lru_cache(maxsize=4096)
@@ -49,9 +51,16 @@ def term_occurrences(text: str, terms: tuple[str, ...] | list[str]
     if not terms:
         return {}
     norm, mapping = normalize_with_map(text)
-    return {term: [(mapping[m.start()], mapping[m.end() - 1] + 1)
-                   for m in _occurrences(term, norm)]
-            for term in sorted(set(terms), key=len, reverse=True)}
+    out: dict[str, list[tuple[int, int]]] = {}
+    for term in sorted(set(terms), key=len, reverse=True):
+        latin = bool(LATIN.match(term[-1]))
+        # A Latin term matches at a word start; its span runs to the word's end, so
+        # "system" marks all of "systems" rather than stopping mid-word.
+        out[term] = [(mapping[m.start()],
+                      mapping[(WORD_REST.match(norm, m.end()).end()  # type: ignore[union-attr]
+                               if latin else m.end()) - 1] + 1)
+                     for m in _occurrences(term, norm)]
+    return out
 
 
 def term_spans(text: str, terms: tuple[str, ...] | list[str],

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from index.lexical import STOPWORDS
+from index.query.lexical import STOPWORDS
 from index.query.stem_fa import stem_fa
-from ingest.clean import normalize
+from ingest.text.normalize import normalize
 
 WORD = re.compile(r"[^\W_]+")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

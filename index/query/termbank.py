@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.clean import normalize
+from ingest.text.normalize import normalize
 
 LANGUAGES = ("en", "zh", "fa")
 OTHER_COLUMNS = ("domain",)
@@ -111,7 +111,7 @@ def _read_file(path: Path, problems: list[str]) -> list[tuple[str, Entry]]:
         problems.append(f"{path}: cannot read ({exc})")
         return []
     header: list[str] | None = None
-    rows = []
+    rows: list[tuple[str, Any]] = []
     for number, line in enumerate(lines, 1):
         where = f"{path}:{number}"
         if not line.strip() and "\t" not in line or line.lstrip().startswith("#"):

@@ -72,7 +72,8 @@ def _add_dictionary(found: dict, words: list[str], covered: set[int], lang: str,
         free = [w if i not in covered else "\0" for i, w in enumerate(words)]
         for phrase, heads in _match(free, dictionary.en_to_zh, "en")[0]:
             for head in heads:
-                _keep(found, Translation(phrase, "zh", head, DICTIONARY / len(heads), dictionary.origin))
+                _keep(found, Translation(phrase, "zh", head, DICTIONARY / len(heads),
+                                         dictionary.origin))
     elif lang == "zh":
         import jieba  # only the zh -> en direction needs words
 
@@ -116,11 +117,13 @@ def _term_keys(term: str, lang: str) -> list:
     return out
 
 
-def _match(words: list[str], index: dict, lang: str) -> tuple[list[tuple[str, list[int]]], set[int]]:
+def _match(words: list[str], index: dict, lang: str) -> tuple[list[tuple[str, list[Any]]], set[int]]:
     """Longest-first phrase matches (phrase, senses) and the word positions they cover."""
     if lang == "zh":
         return _match_substrings(words[0] if words else "", index)
-    out, covered, i = [], set(), 0
+    out: list[tuple[str, list[Any]]] = []
+    covered: set[int] = set()
+    i = 0
     while i < len(words):
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
             span = tuple(words[i:i + n])
@@ -137,7 +140,7 @@ def _match(words: list[str], index: dict, lang: str) -> tuple[list[tuple[str, li
     return out, covered
 
 
-def _match_substrings(text: str, index: dict) -> tuple[list[tuple[str, list[int]]], set[int]]:
+def _match_substrings(text: str, index: dict) -> tuple[list[tuple[str, list[Any]]], set[int]]:
     longest = max((len(k) for k in index), default=0)
     out, i = [], 0
     while i < len(text):

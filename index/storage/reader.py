@@ -193,6 +193,10 @@ class LocalStore:
         """A document's passages (offsets, language, heading path, topics) in order."""
         return [decode_passage(dict(p)) for p in self._rows(sql.SELECT_DOC_PASSAGES, (doc_id,))]
 
+    def document_hashes(self) -> dict[str, tuple[str, str]]:
+        """(source, content hash) by document id: what an update compares."""
+        return {r[0]: (r[1] or r[0], r[2] or "") for r in self._rows(sql.SELECT_DOCUMENT_HASHES)}
+
     def passages_by_document(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self._rows(sql.COUNT_BY_DOC)}
 

@@ -71,3 +71,17 @@ def sentence_rows(rows: list[dict[str, Any]], sent_vecs: list[np.ndarray]
         for (s, e), v in zip(r.pop("spans"), vecs):
             out.append((r["id"], s, e, v.astype(np.float16).tobytes()))
     return out
+
+
+def previous_documents(index_dir: Path) -> dict[str, tuple[str, str]]:
+    """(source, content hash) by document id in the current generation; {} if none."""
+    gen_id = gen.current_generation_id(index_dir)
+    if gen_id is None or not (index_dir / gen_id / gen.STORE_FILE).is_file():
+        return {}
+    reader = LocalStore(index_dir / gen_id / gen.STORE_FILE)
+    try:
+        return reader.document_hashes()
+    except Exception:  # noqa: BLE001 - an unreadable old generation only costs the report
+        return {}
+    finally:
+        reader.close()

@@ -83,6 +83,7 @@ SELECT_DOCUMENTS = (
     "SELECT id, title, language, doc_type, issuer, published, effective, source, n_passages "
     "FROM documents ORDER BY id"
 )
+SELECT_DOCUMENT_HASHES = "SELECT id, source, content_hash FROM documents"
 SELECT_DOC_PASSAGES = (
     "SELECT id, ordinal, start, \"end\", language, heading_path, topics FROM passages "
     "WHERE doc_id = ? ORDER BY ordinal"

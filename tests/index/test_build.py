@@ -14,6 +14,7 @@ from index.build import build_index
 from index.query.request import SearchRequest
 from index.query.search import Searcher
 from index.errors import BuildLocked, IndexCorrupt, IndexNotFound, ModelMismatch
+from tests.fixtures_index import FIXTURE_CORPUS
 
 QUERIES = ["multi-pillar pensions", "养老保险基金监管", "نظارت بر صندوق", "housing fund withdrawal"]
 
@@ -57,13 +58,21 @@ def test_update_reembeds_only_changed_document(tmp_path, fixture_corpus, index_c
     shutil.copytree(fixture_corpus, corpus)
     unchanged = build_index(corpus, index_copy, embedder, update=True)
     assert unchanged.up_to_date and unchanged.n_embedded == 0
+    assert len(unchanged.changes.unchanged) == unchanged.n_documents
+    assert not (unchanged.changes.added or unchanged.changes.changed or unchanged.changes.removed)
     old_gen = gen.current_generation_id(index_copy)
     target = corpus / "en_bulletin_repeat.txt"
     target.write_text(target.read_text(encoding="utf-8") +
                       f"\nA new closing paragraph about pension fund audits ({uuid.uuid4()}).\n",
                       encoding="utf-8")
     (corpus / "xss_notice.txt").unlink()
+    added = "示例省养老服务条例(2026-11-30).md"
+    shutil.copy(FIXTURE_CORPUS.parent / "unlisted" / added, corpus / added)
     result = build_index(corpus, index_copy, embedder, update=True)
+    assert result.changes.added == [added]
+    assert result.changes.changed == ["en_bulletin_repeat.txt"]
+    assert result.changes.removed == ["xss_notice.txt"]
+    assert len(result.changes.unchanged) == unchanged.n_documents - 2
     new_gen = gen.current_generation_id(index_copy)
     assert new_gen != old_gen and result.generation == new_gen
     loaded = gen.load_generation(index_copy)
@@ -75,8 +84,10 @@ def test_update_reembeds_only_changed_document(tmp_path, fixture_corpus, index_c
         assert not [r for r in rows if "xss" in r["doc_id"]]
     finally:
         loaded.close()
-    # only passages whose text changed were embedded (the bulletin's last passage)
-    assert 1 <= result.n_embedded <= len(changed)
+    # only passages whose text changed were embedded (the bulletin's last passage and the
+    # added file's)
+    added_passages = sum(1 for r in rows if r["doc_id"].startswith("示例省"))
+    assert added_passages and 1 <= result.n_embedded <= len(changed) + added_passages
 
 
 def test_model_mismatch_refused(fixture_index):

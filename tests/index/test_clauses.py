@@ -84,3 +84,11 @@ def test_spaced_compound_does_not_match_inside_a_longer_word():
 def test_longest_term_wins_at_one_start():
     text = "城乡居民基本养老保险制度"
     assert [text[s:e] for s, e in term_spans(text, ("养老", "养老保险", "保险"))] == ["养老保险"]
+
+
+def test_latin_highlight_runs_to_the_end_of_the_word():
+    text = "Pension systems differ; the system of PENSIONS, not suspension."
+    marks = [text[s:e] for s, e in term_spans(text, ("system", "pension"))]
+    assert marks == ["Pension", "systems", "system", "PENSIONS"]
+    mixed = "养老保险systems"
+    assert [mixed[s:e] for s, e in term_spans(mixed, ("保险",))] == ["保险"]

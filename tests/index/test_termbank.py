@@ -9,7 +9,7 @@ import pytest
 from index.query.stem_fa import stem_fa
 from index.query.termbank import TermBankError, load_term_bank
 from index.query.translate import translate_query
-from ingest.clean import normalize
+from ingest.text.normalize import normalize
 
 ZWNJ = "\u200c"
 
