@@ -206,8 +206,11 @@ def search(query: str, index_dir: Path, model: str | None, languages: tuple[str,
 @model_option
 @click.option("--mode", "modes", multiple=True, type=click.Choice(["lexical", "dense", "hybrid"]),
               help="Modes to evaluate (default: all three).")
+@click.option("--no-translate", is_flag=True,
+              help="Search with the query's own terms only (no cross-lingual lexical terms).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def eval_(sets: tuple[Path, ...], work: Path, model: str | None, modes: tuple[str, ...],
+          no_translate: bool,
           as_json: bool) -> None:
     """Evaluate retrieval on BEIR-format sets: nDCG@10, Recall@100, MRR@10 per mode and language.
 
@@ -218,7 +221,7 @@ def eval_(sets: tuple[Path, ...], work: Path, model: str | None, modes: tuple[st
     from policykb.commands import run_eval
 
     run_eval(list(sets), work, load_embedder(model), modes or ("lexical", "dense", "hybrid"),
-             as_json)
+             as_json, crosslingual=not no_translate)
 
 
 @cli.command()

@@ -178,7 +178,7 @@ def stage_progress(bars: dict[str, tqdm], label: str) -> Callable[[str, int, int
 
 
 def run_eval(sets: list[Path], work: Path, embedder: Embedder, modes: tuple[str, ...],
-             as_json: bool) -> None:
+             as_json: bool, crosslingual: bool = True) -> None:
     from index.evaluation.beir import load_beir
     from index.evaluation.run import EVAL_SETTINGS, ensure_index, evaluate_set
     from index.query.fusion import FusionParams
@@ -193,7 +193,8 @@ def run_eval(sets: list[Path], work: Path, embedder: Embedder, modes: tuple[str,
             bar.close()
         with tqdm(total=len(beir.queries), desc=f"{beir.name} queries") as qbar:
             results.append(evaluate_set(beir, index_dir, embedder, FusionParams(), modes,
-                                        on_query=lambda: qbar.update(1)))
+                                        on_query=lambda: qbar.update(1),
+                                        crosslingual=crosslingual))
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=2))
         return

@@ -72,10 +72,12 @@ def ranked_docs(searcher: Searcher, query: str, mode: str) -> list[str]:
 
 def evaluate_set(beir: BeirSet, index_dir: Path, embedder: Embedder, params: FusionParams,
                  modes: tuple[str, ...] = MODES,
-                 on_query: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Metrics per mode, overall and per query language."""
+                 on_query: Callable[[], None] | None = None,
+                 crosslingual: bool = True) -> dict[str, Any]:
+    """Metrics per mode, overall and per query language (`crosslingual=False`: the query's
+    own terms only, as before cross-lingual lexical evidence)."""
     loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
-    searcher = Searcher(loaded, embedder, params)
+    searcher = Searcher(loaded, embedder, params, crosslingual=crosslingual)
     scores: dict[tuple[str, str], Scores] = defaultdict(Scores)
     searcher.prime_queries([q["text"] for q in beir.queries.values()])
     try:

