@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,8 +31,35 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
     return False
 
 
+def has_non_finite(body: bytes) -> bool:
+    """True if `body` holds NaN, Infinity (Python's json accepts them) or a number too
+    large for a float (1e400 would become infinity)."""
+
+    def refuse(name: str) -> None:
+        raise _NonFinite(name)
+
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise _NonFinite(text)
+        return value
+
+    try:
+        json.loads(body, parse_constant=refuse, parse_float=finite)
+    except _NonFinite:
+        return True
+    except (ValueError, RecursionError):  # not JSON at all: FastAPI's own 422 says so
+        return False
+    return False
+
+
+class _NonFinite(Exception):
+    pass
+
+
 class BodyLimit:
-    """413 for bodies over `max_bytes` (declared or streamed), 422 for deep JSON nesting."""
+    """413 for bodies over `max_bytes` (declared or streamed), 422 for deep JSON nesting
+    or NaN/Infinity (which Python's json accepts and JSON does not)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int):
         self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
@@ -56,8 +84,14 @@ class BodyLimit:
                 return
             if not message.get("more_body"):
                 break
-        if b"json" in headers.get(b"content-type", b"") and json_depth_exceeds(body, self.max_depth):
+        # Every body, whatever its content type says: FastAPI parses JSON from
+        # "application/JSON" and from bodies with no content type as well.
+        if json_depth_exceeds(body, self.max_depth):
             await reject(send, 422, f"JSON nested deeper than {self.max_depth} levels")
+            return
+        content_type = headers.get(b"content-type", b"").lower()
+        if (not content_type or b"json" in content_type) and has_non_finite(body):
+            await reject(send, 422, "NaN and Infinity are not JSON numbers")
             return
         await self.app(scope, replay(body, receive), send)
 

@@ -11,8 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MAX_OFFSET = 1000
-# Embedding/override/isolate controls could reorder the UI text around an echoed query.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Embedding/override/isolate controls and the invisible direction marks (LRM, RLM, ALM)
+# could reorder the UI text around an echoed query.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# A lone surrogate (JSON "\ud800") is not text: it cannot be encoded in a response.
+SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(value: object) -> object:
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(t, str) and SURROGATES.search(t) for t in texts):
+        raise ValueError("text holds a lone surrogate (not valid Unicode)")
+    return value
 
 
 class SearchBody(BaseModel):
@@ -30,6 +40,11 @@ class SearchBody(BaseModel):
     date_to: date | None = None
     k: int = Field(10, ge=1, le=MAX_K)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    @field_validator("q", "lang", "doc", "type", "issuer", "topic", mode="before")
+    @classmethod
+    def valid_unicode(cls, value: object) -> object:
+        return no_surrogates(value)
 
     @field_validator("q")
     @classmethod
