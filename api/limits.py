@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from typing import Any
@@ -59,10 +60,12 @@ class _NonFinite(Exception):
 
 class BodyLimit:
     """413 for bodies over `max_bytes` (declared or streamed), 422 for deep JSON nesting
-    or NaN/Infinity (which Python's json accepts and JSON does not)."""
+    or NaN/Infinity (which Python's json accepts and JSON does not), 408 for a body not
+    complete within `timeout_s` (a trickled body would hold its connection for days)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int, timeout_s: float = 15.0):
         self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -73,17 +76,16 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await reject(send, 413, f"request body over {self.max_bytes} bytes")
             return
-        body = b""
-        while True:  # read at most max_bytes + 1 before deciding; never the whole flood
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > self.max_bytes:
-                await reject(send, 413, f"request body over {self.max_bytes} bytes")
-                return
-            if not message.get("more_body"):
-                break
+        try:
+            body = await asyncio.wait_for(self.read(receive), self.timeout_s)
+        except asyncio.TimeoutError:
+            await reject(send, 408, f"request body not received within {self.timeout_s:g} s")
+            return
+        if body is None:  # the client left
+            return
+        if len(body) > self.max_bytes:
+            await reject(send, 413, f"request body over {self.max_bytes} bytes")
+            return
         # Every body, whatever its content type says: FastAPI parses JSON from
         # "application/JSON" and from bodies with no content type as well.
         if json_depth_exceeds(body, self.max_depth):
@@ -94,6 +96,17 @@ class BodyLimit:
             await reject(send, 422, "NaN and Infinity are not JSON numbers")
             return
         await self.app(scope, replay(body, receive), send)
+
+    async def read(self, receive: Receive) -> bytes | None:
+        """The body, read up to max_bytes + 1 (never the whole flood); None on disconnect."""
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes or not message.get("more_body"):
+                return body
 
 
 def replay(body: bytes, original: Receive) -> Receive:

@@ -71,7 +71,7 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
     inside CORS and the security headers, so error responses carry them too."""
     app.add_middleware(CatchErrors)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
-                       max_depth=settings.max_json_depth)
+                       max_depth=settings.max_json_depth, timeout_s=settings.header_timeout_s)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                        allow_credentials=settings.cors_allow_credentials,
                        allow_methods=["GET", "POST"], allow_headers=["X-API-Key", "Content-Type"])

@@ -100,6 +100,10 @@ def test_incomplete_idle_and_trickling_connections_are_closed(server):
         assert closed_within(half, 4)
     with socket.create_connection((host, int(port))) as slow:
         assert closed_within(slow, 4, trickle=b"GET /api/health HTTP/1.1\r\nX-Slow: " + b"a" * 50)
+    with socket.create_connection((host, int(port))) as body:  # head complete, body never
+        body.sendall(b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        body.settimeout(4)
+        assert body.recv(100).startswith(b"HTTP/1.1 408")
     with httpx.Client(base_url=server) as c:  # an ordinary client is unaffected
         assert c.get("/api/health").status_code == 200
         time.sleep(0.5)
