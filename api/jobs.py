@@ -31,7 +31,7 @@ class JobRunner:
                 raise BuildLocked(f"job {self._running} is still running")
             job_id = uuid.uuid4().hex[:12]
             job: dict[str, Any] = {
-                "id": job_id, "mode": mode, "state": "running", "stage": None,
+                "id": job_id, "mode": mode, "state": "running", "stage": "starting",
                 "done": 0, "total": 0, "generation": None, "error": None,
                 "started_at": time.time(), "finished_at": None}
             self.jobs[job_id] = job

@@ -5,36 +5,29 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from ingest.version import __version__
 from api.deps import AppContext
+from api.docs import router as docs_router
+from api.errors import add_error_handlers
 from api.jobs import JobRunner
 from api.limits import BodyLimit
+from api.middleware import SECURITY_HEADERS, AccessLog, CatchErrors, SecurityHeaders
+from api.query_cap import CappedQueries
 from api.routes import admin, documents, health, search
 from api.settings import Settings
 from api.state import IndexState
 from index.query import lexical
-from ingest.errors import PolicyKBError
-from index.errors import BuildLocked, IndexCorrupt, IndexNotFound, QueryError
 from index.model.protocol import Embedder
 
 log = logging.getLogger("policykb.api")
 
-# The page loads only our own script and styles; text is never HTML (see web/app.js).
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
-ERROR_STATUS = {IndexNotFound: 503, IndexCorrupt: 503, QueryError: 422, BuildLocked: 409}
+__all__ = ["SECURITY_HEADERS", "create_app"]
 
 
 def load_default_embedder(settings: Settings) -> Embedder:
@@ -50,40 +43,40 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         emb = embedder or load_default_embedder(settings)
-        state = IndexState(settings.index_dir, emb)
+        # Searches see queries cut to the token budget; builds see the embedder itself.
+        state = IndexState(settings.index_dir, CappedQueries(emb, settings.query_embed_tokens))
         jobs = JobRunner(settings.corpus_dir, settings.index_dir, emb, on_done=state.reload)
-        app.state.ctx = AppContext(settings, state, emb, jobs)
+        app.state.ctx = ctx = AppContext(settings, state, emb, jobs)
         lexical.warm_up()
         emb.encode_queries(["warm up"])
         if not state.reload() and state.error:
             log.warning("starting without an index: %s", state.error)
         yield
+        ctx.search_pool.shutdown(wait=False, cancel_futures=True)
         state.close()
 
     app = FastAPI(title="policykb", version=__version__, lifespan=lifespan,
+                  openapi_url=None, docs_url=None, redoc_url=None,  # api/docs.py serves them
                   description="Hybrid multilingual search over social-security policy texts.")
-    for router in (search.router, documents.router, health.router, admin.router):
+    for router in (search.router, documents.router, health.router, admin.router, docs_router):
         app.include_router(router)
     add_error_handlers(app)
     add_page(app, settings)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                       allow_credentials=settings.cors_allow_credentials,
-                       allow_methods=["GET", "POST"], allow_headers=["X-API-Key", "Content-Type"])
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
-                       max_depth=settings.max_json_depth)
+    add_middleware(app, settings)
     return app
 
 
-def add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(PolicyKBError)
-    async def policykb_error(request: Request, exc: PolicyKBError) -> JSONResponse:
-        status = next((s for t, s in ERROR_STATUS.items() if isinstance(exc, t)), 500)
-        return JSONResponse({"detail": str(exc)}, status_code=status)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Innermost first (each add wraps the previous): errors and body limits are answered
+    inside CORS and the security headers, so error responses carry them too."""
+    app.add_middleware(CatchErrors)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       max_depth=settings.max_json_depth, timeout_s=settings.header_timeout_s)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                       allow_credentials=settings.cors_allow_credentials,
+                       allow_methods=["GET", "POST"], allow_headers=["X-API-Key", "Content-Type"])
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
 
 
 def add_page(app: FastAPI, settings: Settings) -> None:
@@ -91,13 +84,6 @@ def add_page(app: FastAPI, settings: Settings) -> None:
     if web.is_dir():
         app.mount("/static", StaticFiles(directory=web), name="static")
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(web / "index.html", headers=SECURITY_HEADERS)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response

@@ -61,7 +61,8 @@ class IndexState:
             return False
         self._swap(Served(loaded, Searcher(loaded, self.embedder)))
         self.error = None
-        log.info("serving generation %s", gen_id)
+        log.info("now serving generation %s (%s passages)", gen_id,
+                 loaded.manifest.get("counts", {}).get("passages", "?"))
         return True
 
     def maybe_reload(self, every_s: float) -> None:

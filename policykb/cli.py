@@ -238,14 +238,31 @@ def serve(index_dir: Path, model: str | None, corpus: Path, host: str, port: int
     Example:
         policykb serve --index var/index --port 8000
     """
+    import logging
+    import threading
+    import time
+
     import uvicorn
 
     from api.main import create_app
+    from api.server import server_config
     from api.settings import Settings
 
+    # Access lines and generation switches (policykb.access, policykb.api) on stderr.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("policykb").setLevel(logging.INFO)
     settings = Settings(index_dir=index_dir, corpus_dir=corpus, model=model)
-    click.echo(f"policykb: serving {index_dir} on http://{host}:{port}/")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(server_config(create_app(settings), settings, host, port))
+    click.echo(f"policykb: loading the model and {index_dir} ...", err=True)
+
+    def announce() -> None:  # "ready" only once the socket answers, not before the model
+        while not server.started and not server.should_exit:
+            time.sleep(0.1)
+        if server.started:
+            click.echo(f"policykb: ready on http://{host}:{port}/")
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run()
 
 
 @cli.command()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import context
+from api.deps import context, key_allowed
 from api.schemas import Health, Stats
 
 router = APIRouter(tags=["health"])
@@ -28,7 +28,7 @@ def health(request: Request) -> object:
         return JSONResponse(body, status_code=503)
 
 
-@router.get("/api/stats", response_model=Stats)
+@router.get("/api/stats", response_model=Stats, dependencies=[Depends(key_allowed)])
 def stats(request: Request) -> dict:
     """The served generation's manifest: model, counts per language, vector index, splitter."""
     with context(request).state.use() as served:

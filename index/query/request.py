@@ -17,8 +17,18 @@ MAX_K = 100
 MAX_OFFSET = 1000
 FILTER_NAMES = ("lang", "doc", "type", "issuer", "topic")
 Mode = Literal["hybrid", "dense", "lexical"]
-# Embedding/override/isolate controls could reorder the UI text around an echoed query.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Embedding/override/isolate controls and the invisible direction marks (LRM, RLM, ALM)
+# could reorder the UI text around an echoed query.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# A lone surrogate (JSON "\ud800") is not text: it cannot be encoded in a response.
+SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(value: object) -> object:
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(t, str) and SURROGATES.search(t) for t in texts):
+        raise ValueError("text holds a lone surrogate (not valid Unicode)")
+    return value
 
 
 class SearchRequest(BaseModel):
@@ -44,6 +54,11 @@ class SearchRequest(BaseModel):
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Hits to skip.")
     mode: Mode = Field(default="hybrid",
                        description="Dense + lexical fused, or one half alone.")
+
+    @field_validator("q", "lang", "doc", "type", "issuer", "topic", mode="before")
+    @classmethod
+    def valid_unicode(cls, value: object) -> object:
+        return no_surrogates(value)
 
     @field_validator("q")
     @classmethod

@@ -162,8 +162,10 @@ def test_reindex_swaps_generation_while_searches_run(tmp_path, fixture_index, fi
                                                      embedder):
     index_dir = tmp_path / "index"
     shutil.copytree(fixture_index, index_dir)
+    # The four hammering threads stand for four users, but share one TestClient address.
     settings = Settings(index_dir=index_dir, corpus_dir=fixture_corpus, admin_key=ADMIN,
-                        search_rate_per_minute=100_000, search_burst=10_000)
+                        search_rate_per_minute=100_000, search_burst=10_000,
+                        searches_in_flight_per_client=4)
     with TestClient(create_app(settings, embedder)) as c:
         before = c.get("/api/health").json()["generation"]
         errors, generations, stop = [], set(), threading.Event()
