@@ -23,6 +23,7 @@ from api.routes import admin, documents, health, search
 from api.settings import Settings
 from api.state import IndexState
 from index.query import lexical
+from index.query.search import shared_translator
 from index.model.protocol import Embedder
 
 log = logging.getLogger("policykb.api")
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         app.state.ctx = ctx = AppContext(settings, state, emb, jobs)
         lexical.warm_up()
         emb.encode_queries(["warm up"])
+        shared_translator().expand("warm up")  # the term bank and CC-CEDICT, loaded once
         if not state.reload() and state.error:
             log.warning("starting without an index: %s", state.error)
         yield

@@ -19,8 +19,10 @@ from ingest.text.normalize import normalize_with_map
 
 LATIN_OR_ARABIC = re.compile(r"[A-Za-z0-9\u0600-\u06ff]")
 ARABIC = re.compile(r"[\u0600-\u06ff]")
-LATIN = re.compile(r"[a-z0-9]")
-WORD_REST = re.compile(r"[a-z0-9]*")  # normalised text is lower case
+LATIN = re.compile(r"[a-z0-9\u0600-\u06ff]")
+# The rest of a word after a term's match (normalised text is lower case): "system" marks
+# all of "systems", a Persian stem (بیم, the index's form of بیمه) all of "بیمه‌های".
+WORD_REST = re.compile(r"[a-z0-9\u0600-\u06ff]*")
 
 
 @lru_cache(maxsize=4096)

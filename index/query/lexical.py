@@ -14,19 +14,23 @@ from functools import lru_cache
 
 import jieba
 
+from index.query.stem_fa import stem_fa
 from ingest.text.normalize import normalize
 
 jieba.setLogLevel(logging.WARNING)
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN_RUN = re.compile(rf"([{HAN}]+)|([^\W_{HAN}]+)")
+PERSIAN_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]")
 MAX_QUERY_TOKENS = 64
 # Bump when the tokens change: it is part of the corpus fingerprint, so `update` rebuilds an
 # index whose FTS5 text an older analyser wrote. (Indexing the join of adjacent Persian
 # words, so "چند ستونی" finds "چندستونی", was measured and dropped: parsinlu-fa hybrid
 # nDCG@10 0.866 -> 0.860, lexical 0.754 -> 0.737; rare joined tokens such as "دراین"
 # outweighed real matches in BM25. Highlights and clause choice still accept the spaced form.)
-ANALYZER_VERSION = 1
+# 2: Persian words are stemmed (index/query/stem_fa.py: plurals, ezafe, pronouns, verb
+# prefixes), so a plural finds its singular (parsinlu-fa, README "Retrieval quality").
+ANALYZER_VERSION = 2
 
 # Very frequent function words: they add nothing but noise to an OR query.
 STOPWORDS = frozenset(
@@ -43,6 +47,8 @@ def _segment(text: str) -> list[str]:
         han, word = match.groups()
         if han:
             out.extend(t for t in jieba.cut_for_search(han) if t.strip())
+        elif PERSIAN_LETTER.match(word):
+            out.append(stem_fa(word))
         else:
             out.append(word)
     return out

@@ -59,10 +59,12 @@ def clause_holds(item, hit) -> bool:
 def test_known_answers_per_language(corpus_searcher):
     """Same-language answers: all in the top 10, >= 70% in the top 3 per language, and the
     returned clause holds the expected sentence (measured: zh 11/11, en 6/6, fa 8/8).
-    Cross-language answers (an English or Persian question answered by a Chinese
-    law) are checked under their language's chip: >= 60% in the top 10 (measured 6/10; the
-    misses are the model's: the right law ranks first, another of its articles above the
-    answer), and the clause of every one found holds the expected sentence."""
+    Cross-language answers (an English or Persian question answered by a Chinese law, a
+    Chinese question answered by an English or Persian seed) are checked under their
+    language's chip. With cross-lingual lexical evidence 13 of the 14 are in the top 10
+    (before it: 10 of 14; the miss, en-05, has its law ranked first but another of its
+    articles above the answer), and the clause of every one found holds the expected
+    sentence."""
     same, cross = defaultdict(list), []
     for item in KNOWN:
         lang = doc_language(corpus_searcher, item["expected_doc"])
@@ -78,7 +80,7 @@ def test_known_answers_per_language(corpus_searcher):
         missed = [item["id"] for item, _, hit in found if not clause_holds(item, hit)]
         print(f"clause misses the expected sentence: {lang} {missed}")
         assert not missed, (lang, missed)
-    assert sum(r is not None for _, r, _ in cross) >= 0.6 * len(cross), cross
+    assert sum(r is not None for _, r, _ in cross) >= len(cross) - 1, cross
     assert all(clause_holds(item, hit) for item, r, hit in cross if r is not None)
 
 
