@@ -49,16 +49,17 @@ def test_lexical_coverage_lowers_the_floor():
     assert not relevant(np.array([low]), np.ones(1), ["fa"], "fa", P)[0]
 
 
-def test_non_words_keep_only_same_language_candidates():
+def test_non_words_keep_only_literal_matches():
     count = default_token_counter()
     assert letters_per_token("zzzzqqqxxx", count) <= P.max_letters_nonword["en"]
     assert letters_per_token("unemployment insurance benefits", count) > P.max_letters_nonword[
         "en"]
     assert letters_per_token("养老保险", count) == float("inf")  # Han: the test says nothing
-    cos = np.full(2, 0.95)
-    assert relevant(cos, np.zeros(2), ["en", "zh"], "en", P, letters=1.5).tolist() == [
-        True, False]
-    assert relevant(cos, np.zeros(2), ["en", "zh"], "en", P, letters=4.0).all()
+    cos = np.full(3, 0.95)
+    cov = np.array([0.0, 0.0, 1.0])
+    langs = ["en", "zh", "en"]
+    assert relevant(cos, cov, langs, "en", P, letters=1.5).tolist() == [False, False, True]
+    assert relevant(cos, cov, langs, "en", P, letters=4.0).all()
 
 
 def test_unknown_query_language_gets_the_strictest_floor():
