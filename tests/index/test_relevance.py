@@ -1,0 +1,99 @@
+"""The result-set rule (index/query/relevance.py): constructed pools, then the real model on
+the fixture index: gibberish gets nothing, known answers stay."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index import lexical
+from index.embed import default_token_counter
+from index.query.relevance import (RelevanceParams, floor_of, idf_coverage,
+                                   letters_per_token, pool_relevance, query_language,
+                                   relevant)
+from index.search import SearchRequest
+
+P = RelevanceParams()
+
+
+def test_coverage_weighs_terms_by_idf():
+    # Three terms: one in half the passages, one in 1 of 1000, one the index lacks.
+    docs = np.array([500.0, 1.0, 0.0])
+    hits = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0]], dtype=bool)
+    cov = idf_coverage(hits, docs, 1000)
+    assert cov[2] == 0.0
+    assert cov[0] < 0.01  # the common term is almost none of the query
+    assert 0.4 < cov[1] < 0.6  # the rare term, but not the word the index lacks
+
+
+def test_coverage_without_terms_is_zero():
+    assert idf_coverage(np.zeros((0, 4), dtype=bool), np.zeros(0), 10).tolist() == [0.0] * 4
+
+
+def test_same_language_needs_a_higher_cosine_than_cross_language():
+    same, cross = floor_of("zh", "zh", P), floor_of("en", "zh", P)
+    assert same > cross
+    between = (same + cross) / 2
+    keep = relevant(np.array([between, between]), np.zeros(2), ["zh", "zh"], "zh", P)
+    assert not keep[0]
+    keep = relevant(np.array([between]), np.zeros(1), ["zh"], "en", P)
+    assert keep[0]
+
+
+def test_lexical_coverage_lowers_the_floor():
+    cos = floor_of("fa", "fa", P) - P.lexical_drop / 2
+    cov = np.array([0.0, P.min_coverage, 1.0])
+    assert relevant(np.full(3, cos), cov, ["fa"] * 3, "fa", P).tolist() == [False, True, True]
+    # Coverage never rescues a cosine below the lowered floor.
+    low = floor_of("fa", "fa", P) - P.lexical_drop - 0.01
+    assert not relevant(np.array([low]), np.ones(1), ["fa"], "fa", P)[0]
+
+
+def test_non_words_keep_only_literal_matches():
+    count = default_token_counter()
+    assert letters_per_token("zzzzqqqxxx", count) <= P.max_letters_nonword["en"]
+    assert letters_per_token("unemployment insurance benefits", count) > P.max_letters_nonword[
+        "en"]
+    assert letters_per_token("养老保险", count) == float("inf")  # Han: the test says nothing
+    cos = np.full(3, 0.95)
+    cov = np.array([0.0, 0.0, 1.0])
+    langs = ["en", "zh", "en"]
+    assert relevant(cos, cov, langs, "en", P, letters=1.5).tolist() == [False, False, True]
+    assert relevant(cos, cov, langs, "en", P, letters=4.0).all()
+
+
+def test_unknown_query_language_gets_the_strictest_floor():
+    assert query_language("990068412") == "und"
+    strictest = max(*P.cross.values(), *P.same.values())
+    assert floor_of("und", "zh", P) == strictest
+    assert floor_of("zh", "und", P) == strictest
+
+
+def test_empty_pool():
+    assert relevant(np.zeros(0), np.zeros(0), [], "en", P).shape == (0,)
+
+
+def fused(searcher, query):
+    req = SearchRequest(query, k=100, floor=False)
+    return searcher.candidates(req, lexical.query_terms(query))
+
+
+@pytest.mark.parametrize("query", ["zzzzqqqxxx", "asdfjkl qwerty", "chocolate cake recipe",
+                                   "世界杯决赛比分", "بهترین رستوران تهران"])
+def test_nonsense_gets_no_results(searcher, query):
+    pool = fused(searcher, query)
+    assert len(pool) > 50  # the unfiltered pool is full: the rule is what empties it
+    assert not pool_relevance(searcher, query, pool).any()
+
+
+@pytest.mark.parametrize("query, doc_fragment", [
+    ("住房公积金的监督管理", "住房公积金"),
+    ("社会保险基金监管", "社会保险法"),
+    ("multi-pillar pension system", "multi_pillar"),
+    ("روابط کلیدی امنیت اجتماعی", "fa_key_relationships"),
+])
+def test_known_answers_stay(searcher, query, doc_fragment):
+    pool = fused(searcher, query)
+    keep = pool_relevance(searcher, query, pool)
+    kept_docs = [c.row["doc_id"] for c, k in zip(pool, keep) if k]
+    assert any(doc_fragment in d for d in kept_docs[:5]), kept_docs[:5]
