@@ -26,6 +26,16 @@ class PassageRef(BaseModel):
     text: str | None = None
 
 
+class TranslationMatch(BaseModel):
+    """A translated query term found in the hit: which phrase it translates, and how."""
+
+    term: str
+    source: str
+    language: str
+    origin: str  # termbank | cedict
+    weight: float
+
+
 class Hit(BaseModel):
     passage_id: int
     doc_id: str
@@ -45,6 +55,8 @@ class Hit(BaseModel):
     next_id: int | None
     parallels: list[PassageRef]
     also_in: list[PassageRef]
+    more_from_document: int = 0  # passages of this document in the results but not listed
+    translations: list[TranslationMatch] = []
     scores: Scores
 
 

@@ -63,3 +63,6 @@ def print_hit(rank: int, hit: dict[str, Any], score: int | None = None,
         terms = ", ".join(matched_terms(hit)) or "none"
         click.secho(f"   dense cosine {sc['dense']:.3f}  BM25 {sc['lexical']:.2f}  "
                     f"fused {sc['fused']:+.3f}  matched: {terms}", dim=True)
+        for tr in hit.get("translations", []):
+            click.secho(f"   translated: {tr['source']} -> {tr['term']} ({tr['origin']}, "
+                        f"weight {tr['weight']})", dim=True)

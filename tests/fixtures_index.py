@@ -61,6 +61,20 @@ def searcher(fixture_index, embedder):
     loaded.close()
 
 
+@pytest.fixture(scope="session")
+def corpus_searcher(tmp_path_factory, embedder):
+    """A real index of the whole shipped corpus/ (built once per session)."""
+    from index.build import build_index
+    from index.query.search import Searcher
+    from index.storage.generation import load_generation
+
+    index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
+    build_index(REPO / "corpus", index_dir, embedder)
+    loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
+    yield Searcher(loaded, embedder)
+    loaded.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

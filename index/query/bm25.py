@@ -38,12 +38,14 @@ def single_token_terms(terms: Sequence[str]) -> bool:
 
 def bm25_scores(terms: Sequence[str], rows: Mapping[int, tuple[str, int]],
                 docs: Mapping[str, int], n_rows: int, avg_len: float,
-                weights: Mapping[str, float] | None = None) -> dict[int, float]:
+                weights: Mapping[str, float] | None = None,
+                matched: dict[int, set[str]] | None = None) -> dict[int, float]:
     """Positive BM25 of each row (id -> (token text, token count)) that holds a term.
 
     Rows without any of the terms are left out, as FTS5's MATCH leaves them out. With
     `weights` (by term; 1 when absent) each term's part is multiplied by its weight: a
     translated term counts for less than the user's own (index/query/crosslingual.py).
+    `matched`, when given, receives the tokens each scored row holds (relevance test).
     """
     idf: dict[str, float] = {}
     for term in terms:
@@ -67,6 +69,8 @@ def bm25_scores(terms: Sequence[str], rows: Mapping[int, tuple[str, int]],
         counts = {t: f for t, needle in needles.items() if (f := spaced.count(needle))}
         if not counts:
             continue
+        if matched is not None:
+            matched[rid] = set(counts)
         norm = K1 * (1 - B + B * length / avg_len)
         out[rid] = sum(idf[t] * f * (K1 + 1) / (f + norm) for t, f in counts.items())
     return out
@@ -83,8 +87,10 @@ class Bm25:
         return bool(self.store.stats_passages()) and single_token_terms(terms)
 
     def scores(self, terms: Sequence[str], ids: Sequence[int], docs: Mapping[str, int],
-               weights: Mapping[str, float] | None = None) -> dict[int, float]:
+               weights: Mapping[str, float] | None = None,
+               matched: dict[int, set[str]] | None = None) -> dict[int, float]:
         """Positive BM25 of the given passages that hold a term (as a MATCH would score);
         `docs` are the terms' document frequencies (the store's term_docs)."""
         n_rows, avg_len = self.store.fts_totals()
-        return bm25_scores(terms, self.store.fts_rows(ids), docs, n_rows, avg_len, weights)
+        return bm25_scores(terms, self.store.fts_rows(ids), docs, n_rows, avg_len, weights,
+                           matched)

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.query.clauses import best_clause, term_occurrences, term_spans
-from index.query.results import Candidate
+from index.query.results import LANG_SCRIPT, Candidate
 from index.storage.protocol import SearchStore
+from ingest.language import script_of
 from ingest.text.sentences import sentence_spans
 
 if TYPE_CHECKING:
@@ -47,9 +48,14 @@ def clause_for(text: str, language: str, terms: tuple[str, ...], qvec: np.ndarra
                stored: list[tuple[int, int, bytes]] | None,
                weights: dict[str, float] | None = None
                ) -> tuple[tuple[int, int], list[tuple[int, int]]]:
-    """(clause span, highlight spans): sentence similarity from stored vectors, plus terms."""
+    """(clause span, highlight spans): sentence similarity from stored vectors, plus terms.
+
+    Every term highlights; the clause weighs only the terms written in the passage's
+    script (a Chinese question's English and Persian translations say nothing about which
+    sentence of a Chinese article answers it, and would dilute its own terms' share)."""
     occurrences = term_occurrences(text, terms)
     highlights = term_spans(text, terms, occurrences)
+    terms = terms_in_script(terms, language)
     if stored and qvec is not None:
         spans = [(s, e) for s, e, _ in stored]
         vecs = np.stack([np.frombuffer(v, dtype=np.float16).astype(np.float32)
@@ -58,6 +64,29 @@ def clause_for(text: str, language: str, terms: tuple[str, ...], qvec: np.ndarra
     else:
         spans, scores = sentence_spans(text, language), None
     return best_clause(text, terms, spans, scores, weights, occurrences), highlights
+
+
+def terms_in_script(terms: tuple[str, ...], language: str) -> tuple[str, ...]:
+    """The terms written in the script of `language` (all of them for mixed text)."""
+    script = LANG_SCRIPT.get(language)
+    if script is None:
+        return terms
+    return tuple(t for t in terms if script in script_of(t) or not script_of(t))
+
+
+def matched_translations(text: str, plan: QueryPlan) -> list[dict[str, Any]]:
+    """The query's translated terms found in this passage, each with the phrase it
+    translates, where the translation came from and its weight (explain)."""
+    if plan.expansion is None or not plan.expansion.sources:
+        return []
+    found = term_occurrences(text, tuple(plan.expansion.sources))
+    out = []
+    for term, spans in found.items():
+        if spans:
+            best = max(plan.expansion.sources[term], key=lambda tr: tr.weight)
+            out.append({"term": term, "source": best.source, "language": best.lang,
+                        "origin": best.origin, "weight": round(plan.weights[term], 3)})
+    return out
 
 
 def parallel_refs(ids: Sequence[int], rows: Mapping[int, dict[str, Any]]
@@ -75,6 +104,7 @@ def present_hit(cand: Candidate, plan: QueryPlan, stored: list[tuple[int, int, b
     text = row["text"]
     clause, spans = clause_for(text, row["language"], plan.terms, plan.vector, stored,
                                weights)
+    translated = matched_translations(text, plan)
     return {
         "passage_id": cand.id, "doc_id": row["doc_id"], "title": row["title"],
         "heading_path": row["heading_path"], "language": row["language"],
@@ -86,6 +116,8 @@ def present_hit(cand: Candidate, plan: QueryPlan, stored: list[tuple[int, int, b
         "prev_id": around[0], "next_id": around[1],
         "parallels": parallel_refs(row["parallels"], parallel_rows),
         "also_in": cand.also_in,
+        "more_from_document": cand.more_from_document,
+        "translations": translated,
         "scores": {"dense": round(cand.dense, 4), "lexical": round(cand.lexical, 4),
                    "fused": round(cand.fused, 4)},
     }

@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -149,29 +148,3 @@ def relevant(dense: np.ndarray, coverage: np.ndarray, langs: Sequence[str], quer
     if letters <= p.max_letters_nonword.get(query_lang, 0.0):
         keep &= np.asarray(coverage) >= p.min_coverage  # non-words: literal matches only
     return keep
-
-
-def pool_relevance(searcher: Any, query: str, candidates: Sequence[Any],
-                   params: RelevanceParams | None = None) -> np.ndarray:
-    """`relevant` for a Searcher's fused candidates (floor=False): the seam to wire in.
-
-    Per-term matches come from BM25 of each term alone over the pool (FTS5-equal, from the
-    stored token text), so a stray term is told apart from a match of the whole query.
-    """
-    from index import lexical
-    from index.bm25 import Bm25
-
-    ids = [c.id for c in candidates]
-    terms = lexical.query_terms(query)
-    if not ids:
-        return np.zeros(0, dtype=bool)
-    bm25 = Bm25(searcher.gen.store)
-    hits = np.array([[i in s for i in ids] for s in (bm25.scores((t,), ids) for t in terms)],
-                    dtype=bool).reshape(len(terms), len(ids))
-    docs = searcher.gen.store.term_docs(list(terms))
-    coverage = idf_coverage(hits, np.array([docs.get(t, 0) for t in terms], dtype=np.float64),
-                            searcher.gen.store.stats_passages())
-    langs = [(c.row or {}).get("language") or "und" for c in candidates]
-    return relevant(np.array([c.dense for c in candidates]), coverage, langs,
-                    query_language(query), params,
-                    letters_per_token(query, searcher.embedder.count_tokens))

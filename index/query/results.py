@@ -27,6 +27,7 @@ class Candidate:
     fused: float
     row: dict[str, Any] = field(default_factory=dict)
     also_in: list[dict[str, Any]] = field(default_factory=list)
+    more_from_document: int = 0  # passages of its document in the set but not listed
 
 
 def scripts_of_lang(lang: str | None) -> set[str]:

@@ -24,7 +24,10 @@ from index.query import lexical
 from index.query.bm25 import Bm25
 from index.query.crosslingual import Expansion, QueryTranslator
 from index.query.fusion import FusionParams, fuse
+from index.query.page import apply_filters, readable_list
 from index.query.present import present_hits
+from index.query.relevance import (RelevanceParams, idf_coverage, letters_per_token,
+                                   query_language, relevant)
 from index.query.request import SearchRequest
 from index.query.results import (LANG_SCRIPT, Candidate, collapse_duplicates, count_facets,
                                  relevance_floor, scripts_of_lang)
@@ -93,6 +96,8 @@ class Searcher:
         self._batcher = batcher_for(embedder)
         self._bm25 = Bm25(generation.store)
         self._translator = shared_translator() if crosslingual else None
+        self._pools: list[list[int] | None] | None = None
+        self.relevance = RelevanceParams()
 
     def _embed_query(self, query: str) -> np.ndarray:
         """Query vector, from a small LRU cache (staff repeat and refine queries).
@@ -133,11 +138,15 @@ class Searcher:
                          self._embed_query(query), expansion.weights, expansion)
 
     def search(self, req: SearchRequest) -> SearchPage:
-        """The page of hits `req` asks for, presented (clauses, highlights, neighbours)."""
+        """The page of hits `req` asks for, presented (clauses, highlights, neighbours).
+
+        `total` and the facets count the filtered result set; the list is collapsed per
+        document and shows every language's best answer first (index/query/page.py).
+        """
         started = time.perf_counter()
         plan = self.plan(req.q)
-        pool = self.result_set(req, plan, depth=req.offset + req.k)
-        hits = pool[req.offset : req.offset + req.k]
+        pool = apply_filters(self.result_set(req, plan, depth=req.offset + req.k), req)
+        hits = readable_list(pool, req)[req.offset : req.offset + req.k]
         full = self.store.passages([c.id for c in hits])
         for c in hits:
             c.row = full[c.id]
@@ -148,45 +157,59 @@ class Searcher:
 
     def result_set(self, req: SearchRequest, plan: QueryPlan | None = None, depth: int = 0,
                    floor: bool = True) -> list[Candidate]:
-        """The whole ranked result set (duplicates collapsed), pools at least `depth` deep.
+        """The query's whole ranked result set, duplicates collapsed, before any filter:
+        filters select from it (page.apply_filters), so a facet's count is what its filter
+        returns. Pools are at least `depth` deep overall and in each language.
 
         `floor=False` keeps weak dense-only candidates (evaluation needs the full ranking).
         """
         plan = plan or self.plan(req.q)
-        pool = self.candidates(req, plan, depth, floor)
+        pool = self.candidates(req.mode, plan, depth, floor)
         # Hybrid candidates carry their rows from fusion; dense- or lexical-only ones not.
         rows = self.store.pool_rows([c.id for c in pool if not c.row])
         for c in pool:
             c.row = c.row or rows[c.id]
         return collapse_duplicates(pool)
 
-    def candidates(self, req: SearchRequest, plan: QueryPlan, depth: int = 0,
+    def candidates(self, mode: str, plan: QueryPlan, depth: int = 0,
                    floor: bool = True) -> list[Candidate]:
         """The fused, sorted result set (before duplicate collapsing)."""
         p = self.params
-        filters = req.filters()
-        date_from, date_to = req.dates()
-        within = self.store.filter_ids(filters, date_from, date_to) if req.filtered() else None
-        if within is not None and not within:
-            return []
-        dense_hits: list[tuple[int, float]] = []
-        if req.mode != "lexical":
-            dense_hits = self.store.dense_search(plan.vector, max(p.dense_pool, depth), within)
-        terms = plan.terms
-        exact = self._bm25.available(terms)
-        pool_terms = self._selective(plan) if req.mode == "hybrid" and exact else terms
+        dense: dict[int, float] = {}
+        if mode != "lexical":
+            k = max(p.dense_pool, depth)
+            for within in self._language_pools():
+                dense.update(self.store.dense_search(plan.vector, k, within))
+        exact = self._bm25.available(plan.terms)
+        pool_terms = self._selective(plan) if mode == "hybrid" and exact else plan.terms
         # Every candidate gets its full BM25 in fusion; the pool itself only needs the
         # selective terms (a term in most passages would make FTS5 walk them all).
         match_pool = lexical.fts_query(pool_terms)
-        lex_hits: list[tuple[int, float]] = []
-        if match_pool and req.mode != "dense":
-            lex_hits = self.store.lexical(match_pool, max(p.lexical_pool, depth), filters,
-                                          date_from, date_to)
-        if req.mode == "dense":
+        lex: dict[int, float] = {}
+        if match_pool and mode != "dense":
+            k = max(p.lexical_pool, depth)
+            for langs in self._language_filters():
+                lex.update(self.store.lexical(match_pool, k, langs))
+        dense_hits = sorted(dense.items(), key=lambda kv: -kv[1])
+        lex_hits = sorted(lex.items(), key=lambda kv: -kv[1])
+        if mode == "dense":
             return [Candidate(i, s, 0.0, s) for i, s in dense_hits]
-        if req.mode == "lexical":
+        if mode == "lexical":
             return [Candidate(i, 0.0, s, s) for i, s in lex_hits]
         return self._fuse(plan, dense_hits, lex_hits, exact, floor)
+
+    def _language_filters(self) -> list[dict[str, list[str]]]:
+        """One pool over everything, plus one per language when the index holds several:
+        an answer in a language the model ranks lower still reaches the result set."""
+        langs = sorted(self.gen.manifest.get("counts", {}).get("by_language", {}))
+        return [{}] + ([{"lang": [lang]} for lang in langs] if len(langs) > 1 else [])
+
+    def _language_pools(self) -> list[list[int] | None]:
+        """The ids each dense pool searches within (None: all), computed once."""
+        if self._pools is None:
+            self._pools = [self.store.filter_ids(f) if f else None
+                           for f in self._language_filters()]
+        return self._pools
 
     def _selective(self, plan: QueryPlan) -> tuple[str, ...]:
         """Terms found in at most POOL_TERM_SHARE of the passages (see the constant)."""
@@ -209,8 +232,9 @@ class Searcher:
         missing_dense = [i for i in ids if i not in dense]
         dense.update(zip(missing_dense, self.store.dense_scores(missing_dense, plan.vector)))
         match = lexical.fts_query(plan.terms)
+        matched: dict[int, set[str]] = {}
         if exact and plan.terms:
-            lex = self._bm25.scores(plan.terms, ids, plan.term_docs, plan.weights)
+            lex = self._bm25.scores(plan.terms, ids, plan.term_docs, plan.weights, matched)
         elif match and lex and (missing_lex := [i for i in ids if i not in lex]):
             lex.update(self.store.lexical_for(match, missing_lex))
         rows = self.store.pool_rows(ids)  # kept on the candidates for result_set()
@@ -222,12 +246,42 @@ class Searcher:
         lx = np.array([lex.get(i, 0.0) for i in ids], dtype=np.float64)
         fused = fuse(d, lx, script_ok, self.params)
         cand_langs = [langs.get(i) or "und" for i in ids]
-        keep = (relevance_floor(d, lx * script_ok, cand_langs, self.params) if floor
+        keep = (self._relevant(plan, ids, d, cand_langs, matched) if floor
                 else np.ones(len(ids), bool))
         order = np.argsort(-fused, kind="stable")
         return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]),
                           rows.get(ids[j], {}))
                 for j in order if keep[j]]
+
+    def _relevant(self, plan: QueryPlan, ids: list[int], dense: np.ndarray, langs: list[str],
+                  matched: dict[int, set[str]]) -> np.ndarray:
+        """The result set: an absolute, per-language-pair cosine floor, lowered for
+        passages holding enough of the query's terms (index/query/relevance.py; a query of
+        non-words keeps literal matches only), and near the best cosine of its language
+        (results.relevance_floor). A query with nothing relevant gets an empty set."""
+        coverage = self._coverage(plan, ids, matched)
+        keep = relevant(dense, coverage, langs, query_language(plan.text), self.relevance,
+                        letters_per_token(plan.text, self.embedder.count_tokens))
+        lexical_ok = coverage >= self.relevance.min_coverage
+        return keep & relevance_floor(dense, lexical_ok, langs, self.params)
+
+    def _coverage(self, plan: QueryPlan, ids: list[int], matched: dict[int, set[str]]
+                  ) -> np.ndarray:
+        """Share of the query's idf mass each candidate holds: of its own terms, or of
+        their translations (each counted at its translation weight), whichever is more."""
+        translated = plan.expansion.sources if plan.expansion else {}
+        n = self.store.stats_passages()
+        best = np.zeros(len(ids))
+        for group in ([t for t in plan.terms if t not in translated],
+                      [t for t in plan.terms if t in translated]):
+            if not group:
+                continue
+            hits = np.array([[t in matched.get(i, ()) for i in ids] for t in group],
+                            dtype=np.float64)
+            weights = np.array([plan.weights.get(t, 1.0) for t in group])[:, None]
+            docs = np.array([plan.term_docs.get(t, 0) for t in group], dtype=np.float64)
+            best = np.maximum(best, idf_coverage(hits * weights, docs, n))
+        return best
 
 
 _translator_lock = threading.Lock()

@@ -45,7 +45,8 @@ SELECT_PASSAGES = (
 # What collapsing duplicates and counting facets read for every candidate of a result set;
 # the text and the other fields are read only for the page of hits shown.
 SELECT_POOL_ROWS = (
-    "SELECT p.id, p.doc_id, p.language, p.topics, p.dup_group, d.title, d.doc_type, d.issuer "
+    "SELECT p.id, p.doc_id, p.language, p.topics, p.dup_group, d.title, d.doc_type, d.issuer, "
+    "d.published, d.effective "
     "FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})"
 )
 SELECT_FILTER_IDS = (

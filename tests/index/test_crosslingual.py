@@ -25,6 +25,9 @@ def test_translated_terms_find_chinese_articles_lexically(searcher, monolingual,
     hit = page.hits[0]
     marked = [hit["text"][s:e] for s, e in hit["highlights"]]
     assert any("养老" in m for m in marked), marked  # the translation, highlighted
+    assert hit["translations"], hit  # explain: which translations matched, and from what
+    assert all(t["language"] == "zh" and t["term"] in hit["text"] and t["source"]
+               for t in hit["translations"])
 
 
 def test_chinese_question_reaches_english_passages(searcher, monolingual):

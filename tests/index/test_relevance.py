@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index import lexical
-from index.embed import default_token_counter
+from index.model.embed import default_token_counter
 from index.query.relevance import (RelevanceParams, floor_of, idf_coverage,
-                                   letters_per_token, pool_relevance, query_language,
+                                   letters_per_token, query_language,
                                    relevant)
-from index.search import SearchRequest
+from index.query.request import SearchRequest
 
 P = RelevanceParams()
 
@@ -73,17 +72,13 @@ def test_empty_pool():
     assert relevant(np.zeros(0), np.zeros(0), [], "en", P).shape == (0,)
 
 
-def fused(searcher, query):
-    req = SearchRequest(query, k=100, floor=False)
-    return searcher.candidates(req, lexical.query_terms(query))
-
-
 @pytest.mark.parametrize("query", ["zzzzqqqxxx", "asdfjkl qwerty", "chocolate cake recipe",
                                    "世界杯决赛比分", "بهترین رستوران تهران"])
 def test_nonsense_gets_no_results(searcher, query):
-    pool = fused(searcher, query)
+    pool = searcher.result_set(SearchRequest(q=query), floor=False)
     assert len(pool) > 50  # the unfiltered pool is full: the rule is what empties it
-    assert not pool_relevance(searcher, query, pool).any()
+    page = searcher.search(SearchRequest(q=query, k=10))
+    assert page.total == 0 and page.hits == [] and not any(page.facets.values())
 
 
 @pytest.mark.parametrize("query, doc_fragment", [
@@ -93,7 +88,6 @@ def test_nonsense_gets_no_results(searcher, query):
     ("روابط کلیدی امنیت اجتماعی", "fa_key_relationships"),
 ])
 def test_known_answers_stay(searcher, query, doc_fragment):
-    pool = fused(searcher, query)
-    keep = pool_relevance(searcher, query, pool)
-    kept_docs = [c.row["doc_id"] for c, k in zip(pool, keep) if k]
-    assert any(doc_fragment in d for d in kept_docs[:5]), kept_docs[:5]
+    page = searcher.search(SearchRequest(q=query, k=5))
+    kept_docs = [h["doc_id"] for h in page.hits]
+    assert any(doc_fragment in d for d in kept_docs), kept_docs

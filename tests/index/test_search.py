@@ -9,27 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
-from index.storage.generation import load_generation
 from index.query.present import term_weights
 from index.query.request import SearchRequest
-from index.query.search import Searcher
 from ingest.text.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[2]
 KNOWN = [json.loads(line) for line in
          (REPO / "corpus" / "known_answers.jsonl").read_text(encoding="utf-8").splitlines()
          if line.strip()]
-
-
-@pytest.fixture(scope="session")
-def corpus_searcher(tmp_path_factory, embedder):
-    """A real index of the whole shipped corpus/ (built once per session)."""
-    index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
-    build_index(REPO / "corpus", index_dir, embedder)
-    loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
-    yield Searcher(loaded, embedder)
-    loaded.close()
 
 
 def answer_rank(searcher, item, languages=(), k=10):
