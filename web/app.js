@@ -273,6 +273,10 @@ function wire() {
       ui.results.scrollIntoView({ block: "start" });
     });
   }
+  ui.hits.addEventListener("policykb:more", (e) => {
+    state.document = e.detail;
+    commitSearch();
+  });
   for (const example of document.querySelectorAll("[data-example]")) {
     example.addEventListener("click", () => {
       input.value = example.dataset.example;

@@ -118,7 +118,7 @@ function alsoInBlock(hit, links) {
   return box;
 }
 
-function scoresBlock(scores) {
+function scoresBlock(scores, translations) {
   const details = el("details", "scores");
   details.appendChild(el("summary", "", "Explain score"));
   const dl = el("dl");
@@ -127,8 +127,31 @@ function scoresBlock(scores) {
     dl.appendChild(el("dt", "", name));
     dl.appendChild(el("dd", "", fmt(scores?.[key])));
   }
+  if (translations?.length) {
+    dl.appendChild(el("dt", "", "Translated terms"));
+    const dd = el("dd", "translations");
+    translations.forEach((t, i) => {
+      if (i) dd.appendChild(document.createTextNode("; "));
+      dd.appendChild(textEl("span", t.source, {}));
+      dd.appendChild(document.createTextNode(" → "));
+      dd.appendChild(textEl("span", t.term, { lang: langTag(t.language) }));
+    });
+    dl.appendChild(dd);
+  }
   details.appendChild(dl);
   return details;
+}
+
+/** "N more from this document": a button asking app.js (event policykb:more) to show
+ * every result passage of the document (the document filter). */
+function moreFromDocument(hit) {
+  const n = hit.more_from_document;
+  const button = el("button", "linkish more-from-doc", `${n} more from this document`);
+  button.type = "button";
+  button.addEventListener("click", () => {
+    button.dispatchEvent(new CustomEvent("policykb:more", { bubbles: true, detail: hit.doc_id }));
+  });
+  return button;
 }
 
 /**
@@ -161,7 +184,8 @@ export function hitCard(hit, index, links) {
   if (hit.parallels?.length) actions.appendChild(parallelsBlock(hit, links));
   card.appendChild(actions);
   if (hit.also_in?.length) card.appendChild(alsoInBlock(hit, links));
-  card.appendChild(scoresBlock(hit.scores));
+  if (hit.more_from_document > 0) card.appendChild(moreFromDocument(hit));
+  card.appendChild(scoresBlock(hit.scores, hit.translations));
   li.appendChild(card);
   return li;
 }

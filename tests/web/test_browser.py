@@ -278,3 +278,78 @@ def test_no_console_errors(page, live_server: str, problems: list[str]) -> None:
     page.locator("#ctx-target").wait_for()
     page.click("#ctx-close")
     assert problems == []
+
+
+def wait_for_state(page, query: str) -> str:
+    """Wait for a finished search for `query`; its state (results / no-results / error)."""
+    page.wait_for_function(
+        """q => { const r = document.getElementById("results");
+                  return r.dataset.query === q
+                         && ["results", "no-results", "error"].includes(r.dataset.state); }""",
+        arg=query,
+    )
+    return page.get_attribute("#results", "data-state")
+
+
+def test_first_page_shows_every_language_the_results_hold(page, live_server: str) -> None:
+    query = "pension fund supervision"
+    page.goto(live_server + "/")
+    type_query(page, query)
+    chips = page.eval_on_selector_all("#lang-chips .chip", "els => els.map(e => e.dataset.lang)")
+    languages = page.eval_on_selector_all(".hit", "els => els.map(e => e.dataset.language)")
+    assert len(set(chips)) >= 2 and set(languages) == set(chips)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "languages-on-first-page.png"), full_page=True)
+
+
+def test_chip_count_is_what_clicking_it_shows(page, live_server: str) -> None:
+    query = "pension fund supervision"
+    page.goto(live_server + "/")
+    type_query(page, query)
+    counts = dict(page.eval_on_selector_all(
+        "#lang-chips .chip",
+        "els => els.map(e => [e.dataset.lang, Number(e.querySelector('.chip-count').textContent)])"))
+    for lang, count in counts.items():
+        page.goto(live_server + f"/?q={quote(query)}&lang={lang}")
+        wait_for_results(page, query)
+        total = get_json(live_server, f"/api/search?q={quote(query)}&lang={lang}")["total"]
+        assert total == count, lang
+        assert re.match(rf"{count} results?\b", page.text_content("#status") or ""), lang
+
+
+def test_more_from_document_opens_the_rest_of_it(page, live_server: str) -> None:
+    found = None
+    for query in ("社会保险", "住房公积金", "social security", "养老保险基金"):
+        body = get_json(live_server, f"/api/search?q={quote(query)}&k=10")
+        per_doc = {}
+        for hit in body["hits"]:
+            per_doc[hit["doc_id"]] = per_doc.get(hit["doc_id"], 0) + 1
+        assert max(per_doc.values(), default=0) <= 3
+        more = [h for h in body["hits"] if h["more_from_document"]]
+        if more:
+            found = (query, more[0])
+            break
+    assert found, "no query of the fixture corpus collapses a document"
+    query, hit = found
+    page.goto(live_server + "/")
+    type_query(page, query)
+    button = page.locator(f'.hit[data-passage="{hit["passage_id"]}"] .more-from-doc')
+    assert button.text_content() == f"{hit['more_from_document']} more from this document"
+    button.click()
+    page.wait_for_function("() => location.search.includes('document=')")
+    wait_for_results(page, query)
+    docs = set(page.eval_on_selector_all(".hit", "els => els.map(e => e.dataset.passage)"))
+    assert len(docs) > 3
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "more-from-document.png"), full_page=True)
+
+
+def test_nonsense_says_no_results_and_suggests(page, live_server: str) -> None:
+    page.goto(live_server + "/")
+    page.fill("#q", "zzzzqqqxxx")
+    assert wait_for_state(page, "zzzzqqqxxx") == "no-results"
+    status = page.text_content("#status") or ""
+    assert "No results" in status and "other words or another language" in status
+    assert page.locator(".hit").count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "no-results.png"), full_page=True)
