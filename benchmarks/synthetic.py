@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.build import BuildSettings, CACHE_FILE, build_lock, embed_text, write_generation
+from index.build import CACHE_FILE, BuildSettings, embed_text, write_generation
+from index.storage.lock import build_lock
 from index.storage.cache import EmbeddingCache, text_key
 from ingest.manifest import load_manifest
 from ingest.models import Document, DocumentMeta, Passage

@@ -28,8 +28,8 @@ from index.storage import schema, vectors, writer
 from index.storage.cache import EmbeddingCache, embed_spans_with_cache
 from index.enrich.run import enrich_passages, passage_spans
 from index.changes import Changes, compare_documents
-from index.storage.rows import (document_rows, passage_rows, previous_documents, previous_ids,
-                                sentence_rows)
+from index.storage.rows import (PassageRow, document_rows, passage_rows, previous_documents,
+                                previous_ids, sentence_rows)
 from ingest.text.sentences import SPLITTER_VERSION
 from ingest.manifest import load_manifest
 from ingest.models import Document, Skipped
@@ -179,18 +179,17 @@ def write_generation(documents: list[Document], index_dir: Path, embedder: Embed
     return result
 
 
-def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Embedder, settings: BuildSettings,
-           progress: Progress | None, use_cache: bool, shared_cache: Path | None = None
+def _embed(rows: list[PassageRow], sentence: list[list[tuple[int, int]]], index_dir: Path,
+           embedder: Embedder, settings: BuildSettings, progress: Progress | None,
+           use_cache: bool, shared_cache: Path | None = None
            ) -> tuple[np.ndarray, list[np.ndarray], int]:
-    """Passage vectors and (if enabled) sentence vectors, from the cache where possible."""
+    """Passage vectors and sentence vectors of the `sentence` spans, cached where possible."""
     texts, spans = [], []
-    sentence = passage_spans(rows) if settings.sentence_vectors else [[] for _ in rows]
     for r, sp in zip(rows, sentence):
-        text = embed_text(r["text"], r["title"], r["path"], settings.context)
-        shift = len(text) - len(r["text"])  # the title line comes first
+        text = embed_text(r.text, r.title, r.heading_path, settings.context)
+        shift = len(text) - len(r.text)  # the title line comes first
         texts.append(text)
         spans.append([(s + shift, e + shift) for s, e in sp])
-        r["spans"] = sp
     cache = (EmbeddingCache(cache_path(index_dir, shared_cache), embedder.dim) if use_cache
              else None)
     done = [0]
@@ -206,7 +205,7 @@ def _embed(rows: list[dict[str, Any]], index_dir: Path, embedder: Embedder, sett
         return embed_spans_with_cache(texts, spans, embedder.fingerprint, embedder.dim,
                                       embedder.encode_passages_with_spans, cache,
                                       on_progress=tick,
-                                      lengths=[r["n_tokens"] for r in rows])
+                                      lengths=[r.n_tokens for r in rows])
     finally:
         if cache:
             cache.close()
@@ -221,22 +220,21 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     rows = passage_rows(documents, previous_ids(index_dir) if update else {})
     # Lexical analysis (jieba, pure Python) runs in a thread while the model embeds: the
     # forward pass releases the GIL and leaves gaps on the cores between its kernels.
+    spans = passage_spans(rows) if settings.sentence_vectors else [[] for _ in rows]
     with ThreadPoolExecutor(1, thread_name_prefix="analyse") as pool:
         lex = pool.submit(_analyse, rows)
-        vecs, sent_vecs, n_embedded = _embed(rows, index_dir, embedder, settings, progress,
-                                             use_cache, shared_cache)
+        vecs, sent_vecs, n_embedded = _embed(rows, spans, index_dir, embedder, settings,
+                                             progress, use_cache, shared_cache)
         timings["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if progress:
             progress("analyse", 0, len(rows))
-        texts, timings["lexical"] = lex.result()  # its own seconds, alongside the embedding
-        for r, text in zip(rows, texts):
-            r["lex"] = text
-    enrich_passages(rows, vecs, sent_vecs, embedder,
-                    Path(settings.topics_file) if settings.topics_file else None)
-    sentences = sentence_rows(rows, sent_vecs)
-    for r in rows:
-        del r["title"], r["path"]
+        lex_texts, timings["lexical"] = lex.result()  # its own seconds, beside the embedding
+    columns = enrich_passages(rows, vecs, sent_vecs, embedder,
+                              Path(settings.topics_file) if settings.topics_file else None)
+    records = [r.record(text, group, links, topics) for r, text, group, links, topics
+               in zip(rows, lex_texts, columns.dup_group, columns.parallels, columns.topics)]
+    sentences = sentence_rows(rows, spans, sent_vecs)
     timings["analyse"] = time.perf_counter() - t0
     if progress:
         progress("analyse", len(rows), len(rows))
@@ -244,11 +242,11 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     t0 = time.perf_counter()
     db = writer.create_store(tmp / gen.STORE_FILE)
     writer.write_documents(db, document_rows(documents))
-    writer.write_passages(db, rows)
+    writer.write_passages(db, records)
     writer.write_sentences(db, sentences)
     writer.write_meta(db, {"generation": gen_id})
     writer.finish_store(db)
-    ids = np.array([r["id"] for r in rows], dtype=np.int64)
+    ids = np.array([r.id for r in rows], dtype=np.int64)
     index = vectors.build_vector_index(vecs, ids, settings.vector_kind)
     vectors.write_vector_index(index, tmp / gen.VECTORS_FILE)
     timings["write"] = time.perf_counter() - t0
@@ -259,19 +257,19 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     return BuildResult(gen_id, len(documents), len(rows), n_embedded, timings=timings)
 
 
-def _analyse(rows: list[dict[str, Any]]) -> tuple[list[str], float]:
+def _analyse(rows: list[PassageRow]) -> tuple[list[str], float]:
     """Lexical index text of every passage (jieba), and the seconds it took."""
     t0 = time.perf_counter()
-    texts = [lexical.index_text(r["title"], " ".join(r["path"]), r["text"]) for r in rows]
+    texts = [lexical.index_text(r.title, " ".join(r.heading_path), r.text) for r in rows]
     return texts, time.perf_counter() - t0
 
 
-def manifest_for(documents: list[Document], rows: list[dict[str, Any]], gen_id: str,
+def manifest_for(documents: list[Document], rows: list[PassageRow], gen_id: str,
                  embedder: Embedder, settings: BuildSettings, fingerprint: str,
                  kind: str) -> dict[str, Any]:
     by_lang: dict[str, int] = {}
     for r in rows:
-        by_lang[r["language"]] = by_lang.get(r["language"], 0) + 1
+        by_lang[r.language] = by_lang.get(r.language, 0) + 1
     return {
         "generation": gen_id,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,39 @@ def previous_ids(index_dir: Path) -> dict[tuple[str, str], list[int]]:
         reader.close()
 
 
+@dataclass
+class PassageRow:
+    """A passage as a build carries it from ingest to the store (the id is its FAISS id);
+    what enrichment and analysis add is passed to `record` as columns."""
+
+    id: int
+    doc_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    language: str
+    heading_path: list[str]
+    n_tokens: int
+    text_hash: str
+    title: str  # the document's, for the lexical text and an optional embedding context
+
+    def fields(self) -> dict[str, Any]:
+        """The row as a plain mapping (what the enrichment functions read)."""
+        return asdict(self)
+
+    def record(self, lex: str, dup_group: int, parallels: list[int],
+               topics: list[str]) -> dict[str, Any]:
+        """The `passages` table row (lists JSON-encoded) plus its FTS5 text (`lex`)."""
+        out = {k: v for k, v in asdict(self).items() if k != "title"}
+        out.update(heading_path=json.dumps(self.heading_path, ensure_ascii=False), lex=lex,
+                   dup_group=dup_group, parallels=json.dumps(parallels),
+                   topics=json.dumps(topics, ensure_ascii=False))
+        return out
+
+
 def passage_rows(documents: list[Document], reuse: dict[tuple[str, str], list[int]]
-                 ) -> list[dict[str, Any]]:
+                 ) -> list[PassageRow]:
     """One row per passage; ids reused from the previous generation where the text is unchanged."""
     used = {i for ids in reuse.values() for i in ids}
     next_id = max(used, default=-1) + 1
@@ -46,13 +77,9 @@ def passage_rows(documents: list[Document], reuse: dict[tuple[str, str], list[in
                 pid = candidates.pop(0)
             else:
                 pid, next_id = next_id, next_id + 1
-            rows.append({
-                "id": pid, "doc_id": doc.meta.id, "ordinal": p.ordinal, "text": p.text,
-                "start": p.start, "end": p.end, "language": p.language,
-                "heading_path": json.dumps(p.heading_path, ensure_ascii=False),
-                "n_tokens": p.n_tokens, "text_hash": text_hash, "title": doc.meta.title,
-                "path": p.heading_path,
-            })
+            rows.append(PassageRow(pid, doc.meta.id, p.ordinal, p.text, p.start, p.end,
+                                   p.language, list(p.heading_path), p.n_tokens, text_hash,
+                                   doc.meta.title))
     return rows
 
 
@@ -63,13 +90,13 @@ def document_rows(documents: list[Document]) -> list[dict[str, Any]]:
             for d in documents]
 
 
-def sentence_rows(rows: list[dict[str, Any]], sent_vecs: list[np.ndarray]
-                  ) -> list[tuple[int, int, int, bytes]]:
+def sentence_rows(rows: list[PassageRow], spans: list[list[tuple[int, int]]],
+                  sent_vecs: list[np.ndarray]) -> list[tuple[int, int, int, bytes]]:
     """(passage_id, start, end, float16 vector) for every stored sentence."""
     out = []
-    for r, vecs in zip(rows, sent_vecs):
-        for (s, e), v in zip(r.pop("spans"), vecs):
-            out.append((r["id"], s, e, v.astype(np.float16).tobytes()))
+    for r, row_spans, vecs in zip(rows, spans, sent_vecs):
+        for (s, e), v in zip(row_spans, vecs):
+            out.append((r.id, s, e, v.astype(np.float16).tobytes()))
     return out
 
 
