@@ -26,8 +26,8 @@ from index.query.crosslingual import Expansion, QueryTranslator
 from index.query.fusion import FusionParams, fuse
 from index.query.page import apply_filters, readable_list
 from index.query.present import present_hits
-from index.query.relevance import (RelevanceParams, idf_coverage, letters_per_token,
-                                   query_language, relevant)
+from index.query.relevance import (RelevanceParams, chinese_word_share, idf_coverage,
+                                   letters_per_token, query_language, relevant)
 from index.query.request import SearchRequest
 from index.query.results import (LANG_SCRIPT, Candidate, collapse_duplicates, count_facets,
                                  relevance_floor, scripts_of_lang)
@@ -246,7 +246,7 @@ class Searcher:
         lx = np.array([lex.get(i, 0.0) for i in ids], dtype=np.float64)
         fused = fuse(d, lx, script_ok, self.params)
         cand_langs = [langs.get(i) or "und" for i in ids]
-        keep = (self._relevant(plan, ids, d, cand_langs, matched) if floor
+        keep = (self._relevant(plan, ids, d, cand_langs, matched, lx * script_ok > 0) if floor
                 else np.ones(len(ids), bool))
         order = np.argsort(-fused, kind="stable")
         return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]),
@@ -254,33 +254,34 @@ class Searcher:
                 for j in order if keep[j]]
 
     def _relevant(self, plan: QueryPlan, ids: list[int], dense: np.ndarray, langs: list[str],
-                  matched: dict[int, set[str]]) -> np.ndarray:
+                  matched: dict[int, set[str]], lexical_ok: np.ndarray) -> np.ndarray:
         """The result set: an absolute, per-language-pair cosine floor, lowered for
         passages holding enough of the query's terms (index/query/relevance.py; a query of
         non-words keeps literal matches only), and near the best cosine of its language
         (results.relevance_floor). A query with nothing relevant gets an empty set."""
         coverage = self._coverage(plan, ids, matched)
         keep = relevant(dense, coverage, langs, query_language(plan.text), self.relevance,
-                        letters_per_token(plan.text, self.embedder.count_tokens))
-        lexical_ok = coverage >= self.relevance.min_coverage
+                        letters_per_token(plan.text, self.embedder.count_tokens),
+                        chinese_word_share(plan.text))
         return keep & relevance_floor(dense, lexical_ok, langs, self.params)
 
     def _coverage(self, plan: QueryPlan, ids: list[int], matched: dict[int, set[str]]
                   ) -> np.ndarray:
         """Share of the query's idf mass each candidate holds: of its own terms, or of
-        their translations (each counted at its translation weight), whichever is more."""
+        their translations into one language, whichever is more."""
         translated = plan.expansion.sources if plan.expansion else {}
         n = self.store.stats_passages()
         best = np.zeros(len(ids))
-        for group in ([t for t in plan.terms if t not in translated],
-                      [t for t in plan.terms if t in translated]):
+        by_lang: dict[str, list[str]] = {}
+        for t in plan.terms:
+            if t in translated:  # a passage is in one language: its share of those terms
+                by_lang.setdefault(translated[t][0].lang, []).append(t)
+        for group in ([t for t in plan.terms if t not in translated], *by_lang.values()):
             if not group:
                 continue
-            hits = np.array([[t in matched.get(i, ()) for i in ids] for t in group],
-                            dtype=np.float64)
-            weights = np.array([plan.weights.get(t, 1.0) for t in group])[:, None]
+            hits = np.array([[t in matched.get(i, ()) for i in ids] for t in group], dtype=bool)
             docs = np.array([plan.term_docs.get(t, 0) for t in group], dtype=np.float64)
-            best = np.maximum(best, idf_coverage(hits * weights, docs, n))
+            best = np.maximum(best, idf_coverage(hits, docs, n))
         return best
 
 

@@ -22,8 +22,9 @@ QUERIES = ["multi-pillar pensions", "养老保险基金监管", "نظارت بر
 def top_ids(index_dir, embedder, query, k=5):
     loaded = gen.load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
     try:
-        page = Searcher(loaded, embedder).search(SearchRequest(q=query, k=k))
-        return [h["passage_id"] for h in page.hits]
+        ranked = Searcher(loaded, embedder).result_set(SearchRequest(q=query), depth=k,
+                                                       floor=False)
+        return [c.id for c in ranked[:k]]
     finally:
         loaded.close()
 
@@ -38,7 +39,8 @@ def index_copy(tmp_path, fixture_index):
 def test_round_trip_same_top_k(fixture_index, searcher, embedder):
     """build -> save -> load -> the same top-k as the searcher that built-and-loaded it."""
     for q in QUERIES:
-        expected = [h["passage_id"] for h in searcher.search(SearchRequest(q=q, k=5)).hits]
+        expected = [c.id for c in searcher.result_set(SearchRequest(q=q), depth=5,
+                                                      floor=False)[:5]]
         assert expected and top_ids(fixture_index, embedder, q) == expected
 
 

@@ -10,7 +10,9 @@ import pytest
 from index.build import embed_text
 from index.enrich.duplicates import duplicate_groups
 from index.enrich.parallels import content_vectors, link_parallels
-from ingest.text.sentences import sentence_spans, sentence_vectors_by_row, sentences_to_embed
+from index.enrich.run import passage_spans
+from index.storage.rows import PassageRow
+from ingest.text.sentences import sentence_spans
 from index.enrich.topics import (
     assign_topics,
     compile_keywords,
@@ -109,16 +111,13 @@ def test_sentence_spans_cover_every_fixture_passage(fixture_rows):
         _check_cover(r["text"], sentence_spans(r["text"], r["language"]))
 
 
-def test_sentences_to_embed_skips_single_sentence_passages():
+def test_single_sentence_passages_get_no_sentence_spans():
+    """Their passage vector already stands for their one sentence: nothing is stored twice."""
     single = "第三十三条 住房公积金管理中心应当依法接受审计部门的审计监督。"
-    rows = [{"id": 7, "text": single, "language": "zh"},
-            {"id": 8, "text": "One sentence. And another one.", "language": "en"}]
-    sentences = sentences_to_embed(rows)
-    assert sentences == [(8, 0, 13, "One sentence."), (8, 14, 30, "And another one.")]
-    assert sentences_to_embed(rows, include_single=True)[0] == (7, 0, len(single), single)
-    passage_vecs = np.eye(2, dtype=np.float32)
-    by_row = sentence_vectors_by_row(rows, sentences, np.full((2, 2), 0.5), passage_vecs)
-    assert by_row[0].tolist() == [[1.0, 0.0]] and by_row[1].shape == (2, 2)
+    rows = [PassageRow(7, "d", 0, single, 0, len(single), "zh", [], 20, "h", ""),
+            PassageRow(8, "d", 1, "One sentence. And another one.", 0, 30, "en", [], 8, "h",
+                       "")]
+    assert passage_spans(rows) == [[], [(0, 13), (14, 30)]]
 
 
 # ---- topics -------------------------------------------------------------------------------
