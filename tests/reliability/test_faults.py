@@ -101,8 +101,11 @@ def writable_server(tmp_path, fixture_index, fixture_corpus, embedder):
 
     index_dir = tmp_path / "index"
     shutil.copytree(fixture_index, index_dir)
+    # The test's 50 clients share one address: the per-client cap on searches in flight
+    # (api/deps.py) would otherwise answer most of them 429 by design.
     settings = Settings(index_dir=index_dir, corpus_dir=fixture_corpus, admin_key="k",
-                        search_rate_per_minute=10**6, search_burst=10**6, reload_poll_s=0.2)
+                        search_rate_per_minute=10**6, search_burst=10**6, reload_poll_s=0.2,
+                        searches_in_flight_per_client=64)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, embedder), host="127.0.0.1",
                                            port=port, log_level="warning"))
