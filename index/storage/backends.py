@@ -50,7 +50,7 @@ class BackendConfig:
     @classmethod
     def from_env(cls, index_dir: Path, **overrides: Any) -> BackendConfig:
         """Settings from POLICYKB_* variables; `overrides` that are not None win."""
-        env = {"name": os.environ.get("POLICYKB_BACKEND", "local"),
+        env: dict[str, Any] = {"name": os.environ.get("POLICYKB_BACKEND", "local"),
                "milvus_uri": os.environ.get("POLICYKB_MILVUS_URI"),
                "milvus_token": os.environ.get("POLICYKB_MILVUS_TOKEN"),
                "milvus_db": os.environ.get("POLICYKB_MILVUS_DB"),

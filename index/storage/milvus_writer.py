@@ -37,7 +37,7 @@ def publish(local: Any, client: Any, prefix: str = "policykb",
     Returns the name of the passages collection now served under the alias `prefix`.
     """
     served = ms.served_collection(client, prefix)
-    keep = {served, _previous(client, served)} - {None}
+    keep = {n for n in (served, _previous(client, served)) if n}
     drop_generations(client, prefix, keep)  # leftovers of failed or killed builds
     base = ms.collection_name(prefix, local.id)
     if base in keep:
@@ -52,7 +52,7 @@ def publish(local: Any, client: Any, prefix: str = "policykb",
         client.create_alias(base, prefix)
     else:
         client.alter_alias(base, prefix)
-    drop_generations(client, prefix, {base, served} - {None})
+    drop_generations(client, prefix, {n for n in (base, served) if n})
     return base
 
 
@@ -127,6 +127,7 @@ def idf(n_rows: int, df: int) -> float:
 def _passage_rows(store: LocalStore, ids: list[int], vocab: dict[str, int],
                   avg_len: float) -> list[dict[str, Any]]:
     rows, fts = store.passages(ids), store.fts_rows(ids)
+    assert store.vectors is not None
     vecs = store.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
     out = []
     for pid, vec in zip(ids, vecs):
@@ -180,8 +181,9 @@ def verify(client: Any, base: str, local: Any) -> None:
     sample = random.Random(0).sample(ids, min(SAMPLE, len(ids)))
     if not sample:
         return
-    got = {r["id"]: r["vector"] for r in client.get(base, ids=sample, output_fields=["vector"])}
+    back = {r["id"]: r["vector"] for r in client.get(base, ids=sample, output_fields=["vector"])}
+    assert store.vectors is not None
     want = store.vectors.reconstruct_batch(np.asarray(sample, dtype=np.int64))
     for pid, vec in zip(sample, want):
-        if pid not in got or not np.allclose(np.asarray(got[pid]), vec, atol=1e-6):
+        if pid not in back or not np.allclose(np.asarray(back[pid]), vec, atol=1e-6):
             raise IndexCorrupt(f"{base}: vector of passage {pid} did not read back equal")
