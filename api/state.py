@@ -48,7 +48,11 @@ class IndexState:
 
     def reload(self) -> bool:
         """Load CURRENT if it differs from what is served; keep serving the old one on error."""
-        gen_id = backends.current_id(self.backend)
+        try:
+            gen_id = backends.current_id(self.backend)
+        except PolicyKBError as exc:  # Milvus not answering: keep serving what we have
+            self.error = str(exc)
+            return False
         if gen_id is None:
             if self._served is None:
                 self.error = f"no index at {self.index_dir}: run `policykb build corpus/`"

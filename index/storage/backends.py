@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -70,10 +72,27 @@ def milvus_client(config: BackendConfig) -> Any:
         return _clients[key]
 
 
+@contextmanager
+def _milvus_errors(config: BackendConfig) -> Iterator[None]:
+    """Milvus's own errors (server down, collection gone) as a PolicyKBError the API keeps
+    serving through and the CLI prints in one line."""
+    from index.storage.milvus_schema import milvus
+
+    try:
+        yield
+    except milvus().MilvusException as exc:
+        raise IndexNotFound(f"Milvus at {config.milvus_uri}: {exc.message}") from None
+
+
 def current_id(config: BackendConfig) -> str | None:
     """The id of the generation being served now, None when there is none."""
     if config.name == "local":
         return gen.current_generation_id(config.index_dir)
+    with _milvus_errors(config):
+        return _milvus_current_id(config)
+
+
+def _milvus_current_id(config: BackendConfig) -> str | None:
     from index.storage import milvus_schema as ms
 
     client = milvus_client(config)
@@ -93,8 +112,9 @@ def load(config: BackendConfig, gen_id: str | None = None, model_id: str | None 
 
     # Milvus serves what the alias names; if it moved since `gen_id` was read, the newer
     # generation is the one to serve anyway.
-    loaded: ServedGeneration = open_milvus_generation(milvus_client(config),
-                                                      config.milvus_prefix, model_id, dim)
+    with _milvus_errors(config):
+        loaded: ServedGeneration = open_milvus_generation(milvus_client(config),
+                                                          config.milvus_prefix, model_id, dim)
     return loaded
 
 
