@@ -10,7 +10,6 @@ POLICYKB_MILVUS_PREFIX.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator
@@ -43,6 +42,7 @@ class BackendConfig:
     milvus_prefix: str = "policykb"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "index_dir", Path(self.index_dir))
         if self.name not in BACKENDS:
             raise ValueError(f"unknown backend {self.name!r}: choose one of {BACKENDS}")
         if self.name == "milvus" and not self.milvus_uri:
@@ -97,10 +97,7 @@ def _milvus_current_id(config: BackendConfig) -> str | None:
 
     client = milvus_client(config)
     base = ms.served_collection(client, config.milvus_prefix)
-    if base is None:
-        return None
-    rows = client.query(base + "_meta", filter='key == "generation"', output_fields=["value"])
-    return json.loads(rows[0]["value"]) if rows else None
+    return None if base is None else ms.meta_value(client, base, "generation")
 
 
 def load(config: BackendConfig, gen_id: str | None = None, model_id: str | None = None,

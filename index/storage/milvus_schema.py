@@ -57,6 +57,14 @@ def served_collection(client: Any, prefix: str) -> str | None:
     return str(client.describe_alias(prefix)["collection_name"])
 
 
+def meta_value(client: Any, base: str, key: str) -> Any:
+    """One value of a generation's meta collection (loaded first: after a Milvus Lite
+    restart collections come back released)."""
+    client.load_collection(base + "_meta")
+    rows = client.query(base + "_meta", filter=f"key == {literal(key)}", output_fields=["value"])
+    return json.loads(rows[0]["value"]) if rows else None
+
+
 def require_served(client: Any, prefix: str) -> str:
     name = served_collection(client, prefix)
     if name is None:

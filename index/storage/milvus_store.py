@@ -31,6 +31,15 @@ PASSAGE_FIELDS = ["id", "doc_id", "ordinal", "text", "start", "end", "language",
 Filters = dict[str, list[str]]
 
 
+class FilteredIds(list[int]):
+    """Passage ids that also remember the filter expression that found them: dense search
+    restricted to them sends the expression, not an `id in [...]` of maybe millions."""
+
+    def __init__(self, ids: list[int], expr: str):
+        super().__init__(ids)
+        self.expr = expr
+
+
 class MilvusStore:
     """The collections of one generation (`base` = its passages collection)."""
 
@@ -76,9 +85,10 @@ class MilvusStore:
                      ) -> list[tuple[int, float]]:
         if within is not None and not within:
             return []
+        expr = ("" if within is None else within.expr if isinstance(within, FilteredIds)
+                else ms.ids_expr(within))
         hits = self.client.search(self.base, data=[np.asarray(query, np.float32).tolist()],
-                                  anns_field="vector", limit=min(k, QUERY_MAX),
-                                  filter=ms.ids_expr(within) if within is not None else "",
+                                  anns_field="vector", limit=min(k, QUERY_MAX), filter=expr,
                                   search_params={"metric_type": "IP"}, output_fields=["id"])
         return [(int(h["id"]), float(h["distance"])) for h in hits[0]]
 
@@ -93,7 +103,8 @@ class MilvusStore:
     def filter_ids(self, filters: Filters, date_from: str | None = None,
                    date_to: str | None = None) -> list[int]:
         expr = ms.filter_expr(filters, date_from, date_to) or "id >= 0"
-        return sorted(int(r["id"]) for r in self._all(self.base, expr, ["id"]))
+        return FilteredIds(sorted(int(r["id"]) for r in self._all(self.base, expr, ["id"])),
+                           expr)
 
     def _query_vector(self, match: str) -> dict[int, float]:
         # A multi-token term (a phrase to FTS5) counts here as its tokens, each once.

@@ -57,10 +57,7 @@ def publish(local: Any, client: Any, prefix: str = "policykb",
 
 
 def _previous(client: Any, served: str | None) -> str | None:
-    if served is None:
-        return None
-    rows = client.query(served + "_meta", filter='key == "previous"', output_fields=["value"])
-    return json.loads(rows[0]["value"]) if rows else None
+    return None if served is None else ms.meta_value(client, served, "previous")
 
 
 def drop_generations(client: Any, prefix: str, keep: set[str]) -> list[str]:

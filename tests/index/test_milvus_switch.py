@@ -7,8 +7,13 @@ this test starts; nothing is mocked.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +82,7 @@ def test_switch_under_concurrent_searches(two_generations, tmp_path_factory, emb
     searcher = Searcher(served, embedder)
     errors: list[BaseException] = []
     seen: set[str] = set()
+    searches = [0]
     done = threading.Event()
 
     def search_old() -> None:
@@ -84,6 +90,7 @@ def test_switch_under_concurrent_searches(two_generations, tmp_path_factory, emb
             try:
                 page = searcher.search(SearchRequest(q="pension insurance", k=5))
                 assert page.hits and page.generation == old
+                searches[0] += 1
             except BaseException as exc:  # noqa: BLE001 - counted, then asserted
                 errors.append(exc)
 
@@ -107,6 +114,39 @@ def test_switch_under_concurrent_searches(two_generations, tmp_path_factory, emb
         for t in threads:
             t.join()
     assert errors == []
+    assert searches[0] >= 10  # searches really ran while the copy and the switch happened
     assert backends.current_id(config) == new
     assert searcher.search(SearchRequest(q="pension insurance", k=5)).generation == old
     assert seen <= {old, new}
+
+
+KILLED_CHILD = """
+import os, signal, sys
+from index.storage import backends
+config = backends.BackendConfig("milvus", sys.argv[1], milvus_uri=sys.argv[2],
+                                milvus_prefix="killed")
+backends.publish(config, sys.argv[3])
+backends.publish(config, sys.argv[4],
+                 progress=lambda *_: os.kill(os.getpid(), signal.SIGKILL))
+"""
+
+
+def test_sigkilled_build_leaves_alias(two_generations, tmp_path, embedder):
+    """A build process killed (SIGKILL) while writing the new collections: the alias still
+    names the old generation, which serves; the next build clears the leftovers."""
+    index_dir, old, new = two_generations
+    uri = str(tmp_path / "killed.db")  # Milvus Lite: one process per file at a time
+    repo = Path(__file__).resolve().parents[2]
+    child = subprocess.run([sys.executable, "-c", KILLED_CHILD, str(index_dir), uri, old, new],
+                           cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)},
+                           capture_output=True, text=True, timeout=300)
+    assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
+    config = backends.BackendConfig("milvus", index_dir, milvus_uri=uri, milvus_prefix="killed")
+    assert backends.current_id(config) == old
+    client = backends.milvus_client(config)
+    assert ms.collection_name("killed", new) in client.list_collections()  # half-written
+    loaded = backends.load(config, model_id=embedder.model_id, dim=embedder.dim)
+    assert loaded.id == old
+    assert Searcher(loaded, embedder).search(SearchRequest(q="住房公积金", k=3)).hits
+    backends.publish(config, new)
+    assert backends.current_id(config) == new

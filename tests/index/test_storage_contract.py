@@ -114,7 +114,11 @@ def test_dense_scores(served, reference, embedder):
     assert served.store.dense_scores(ids, query) == pytest.approx(
         reference.store.dense_scores(ids, query), abs=1e-5)
     within = reference.store.filter_ids({"lang": ["zh"]})
-    assert {i for i, _ in served.store.dense_search(query, 5, within)} <= set(within)
+    for restrict in (within, served.store.filter_ids({"lang": ["zh"]})):  # ids, own result
+        got = served.store.dense_search(query, 5, restrict)
+        want = reference.store.dense_search(query, 5, within)
+        assert [i for i, _ in got] == [i for i, _ in want]
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-5)
 
 
 @pytest.mark.parametrize("query", QUERIES)
