@@ -19,12 +19,12 @@ import numpy as np
 
 from index.errors import IndexCorrupt
 from index.storage import milvus_schema as ms
+from index.storage.milvus_cache import CANDIDATE_FIELDS, POOL_FIELDS, CandidateCache
 from index.storage.generation import check_model
 from index.storage.milvus_writer import count, idf
 
 CHUNK = 1000  # ids per `id in [...]` query
 QUERY_MAX = 16_384  # Milvus's cap on limit (and offset + limit)
-POOL_FIELDS = ["id", "doc_id", "language", "topics", "dup_group", "title", "doc_type", "issuer"]
 PASSAGE_FIELDS = ["id", "doc_id", "ordinal", "text", "start", "end", "language",
                   "heading_path", "n_tokens", "text_hash", "topics", "parallels", "dup_group",
                   "title", "doc_type", "issuer", "published", "effective"]
@@ -51,6 +51,25 @@ class MilvusStore:
         self._totals = (int(meta["fts_totals"][0]), float(meta["fts_totals"][1]))
         self._terms: dict[str, tuple[int, int]] = {}  # term -> (docs, sparse dim); cached
         self._lock = threading.Lock()
+        self._cache = CandidateCache()
+
+    def _candidates(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Vector, token text and pool fields of passages: cached, else one query."""
+        found, missing = self._cache.get(ids)
+        if missing:
+            rows = self._by(self.base, "id", missing, CANDIDATE_FIELDS)
+            self._cache.put(rows)
+            found.update(self._cache.get([int(r["id"]) for r in rows])[0])
+        return found
+
+    def _search(self, data: Any, field: str, limit: int, expr: str) -> list[dict[str, Any]]:
+        """Hits of one search, their candidate fields cached on the way."""
+        hits = self.client.search(self.base, data=[data], anns_field=field,
+                                  limit=min(limit, QUERY_MAX), filter=expr,
+                                  search_params={"metric_type": "IP"},
+                                  output_fields=CANDIDATE_FIELDS)[0]
+        self._cache.put(dict(h["entity"], id=h["id"]) for h in hits)
+        return list(hits)
 
     def close(self) -> None:
         if self._own:
@@ -87,16 +106,14 @@ class MilvusStore:
             return []
         expr = ("" if within is None else within.expr if isinstance(within, FilteredIds)
                 else ms.ids_expr(within))
-        hits = self.client.search(self.base, data=[np.asarray(query, np.float32).tolist()],
-                                  anns_field="vector", limit=min(k, QUERY_MAX), filter=expr,
-                                  search_params={"metric_type": "IP"}, output_fields=["id"])
-        return [(int(h["id"]), float(h["distance"])) for h in hits[0]]
+        hits = self._search(np.asarray(query, np.float32).tolist(), "vector", k, expr)
+        return [(int(h["id"]), float(h["distance"])) for h in hits]
 
     def dense_scores(self, ids: Sequence[int], query: np.ndarray) -> list[float]:
         if not ids:
             return []
-        vecs = {r["id"]: r["vector"] for r in self._by(self.base, "id", ids, ["id", "vector"])}
-        return (np.asarray([vecs[i] for i in ids], np.float32) @ query).tolist()
+        rows = self._candidates(ids)
+        return (np.vstack([rows[i]["vector"] for i in ids]) @ query).tolist()
 
     # -- lexical half ------------------------------------------------------------------------
 
@@ -118,11 +135,9 @@ class MilvusStore:
         qvec = self._query_vector(match)
         if not qvec or limit <= 0:
             return []
-        hits = self.client.search(self.base, data=[qvec], anns_field="bm25",
-                                  limit=min(limit, QUERY_MAX), filter=expr,
-                                  search_params={"metric_type": "IP"}, output_fields=["id"])
+        hits = self._search(qvec, "bm25", limit, expr)
         # a passage with no index term holds a 0-weight placeholder: not a match
-        return [(int(h["id"]), float(h["distance"])) for h in hits[0] if h["distance"] > 0]
+        return [(int(h["id"]), float(h["distance"])) for h in hits if h["distance"] > 0]
 
     def lexical(self, match: str, limit: int, filters: Filters | None = None,
                 date_from: str | None = None, date_to: str | None = None
@@ -137,8 +152,7 @@ class MilvusStore:
         return out
 
     def fts_rows(self, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
-        return {int(r["id"]): (r["lex"] or "", int(r["lex_len"]))
-                for r in self._by(self.base, "id", ids, ["id", "lex", "lex_len"])} if ids else {}
+        return {i: (r["lex"] or "", int(r["lex_len"])) for i, r in self._candidates(ids).items()}
 
     def fts_totals(self) -> tuple[int, float]:
         return self._totals
@@ -170,9 +184,8 @@ class MilvusStore:
         return out
 
     def pool_rows(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        return {int(r["id"]): {f: (list(r[f] or []) if f == "topics" else r.get(f))
-                               for f in POOL_FIELDS}
-                for r in (self._by(self.base, "id", ids, POOL_FIELDS) if ids else [])}
+        return {i: {f: (list(r[f]) if f == "topics" else r[f]) for f in POOL_FIELDS}
+                for i, r in self._candidates(ids).items()}
 
     def sentences(self, ids: Sequence[int]) -> dict[int, list[tuple[int, int, bytes]]]:
         rows = self._by(self.base + "_sents", "passage_id", ids,
@@ -189,11 +202,13 @@ class MilvusStore:
         for d, o in positions:
             wanted.setdefault(d, set()).update((o - 1, o + 1))
         found: dict[tuple[str, int], int] = {}
-        for doc_id, ordinals in wanted.items():
-            expr = f"doc_id == {ms.literal(doc_id)} and ordinal in {sorted(ordinals)}"
-            for r in self.client.query(self.base, filter=expr,
+        if wanted:  # one query for the union, then keep the pairs asked for
+            ordinals = sorted({o for os_ in wanted.values() for o in os_})
+            expr = f"doc_id in {ms.literal(sorted(wanted))} and ordinal in {ordinals}"
+            for r in self.client.query(self.base, filter=expr, limit=QUERY_MAX,
                                        output_fields=["doc_id", "ordinal", "id"]):
-                found[(r["doc_id"], int(r["ordinal"]))] = int(r["id"])
+                if int(r["ordinal"]) in wanted[r["doc_id"]]:
+                    found[(r["doc_id"], int(r["ordinal"]))] = int(r["id"])
         return {(d, o): (found.get((d, o - 1)), found.get((d, o + 1))) for d, o in positions}
 
     def _doc_meta(self) -> list[dict[str, Any]]:
