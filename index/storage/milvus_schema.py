@@ -152,7 +152,7 @@ def aux_schema(part: str, dim: int) -> Any:
         return _schema([("key", *_text(600)), ("doc_id", *_text(512)), ("part", "INT64", {}),
                         ("meta", *_text()), ("text", *_text()), unused])
     if part == "_terms":
-        return _schema([("term", *_text(1024)), ("docs", "INT64", {}), ("dim", "INT64", {}),
+        return _schema([("term", *_text()), ("docs", "INT64", {}), ("dim", "INT64", {}),
                         unused])
     if part == "_sents":
         return _schema([("sid", "INT64", {}), ("passage_id", "INT64", {}),

@@ -40,10 +40,11 @@ def publish(local: Any, client: Any, prefix: str = "policykb",
     keep = {n for n in (served, _previous(client, served)) if n}
     drop_generations(client, prefix, keep)  # leftovers of failed or killed builds
     base = ms.collection_name(prefix, local.id)
-    if base in keep:
-        return base  # this generation is already there
+    if base == served:
+        return base  # already served
     try:
-        _write(client, base, local, served, progress)
+        if base not in keep:  # the previous generation (switching back) is still there
+            _write(client, base, local, served, progress)
         verify(client, base, local)
     except BaseException:
         drop_generations(client, prefix, keep)
@@ -169,6 +170,8 @@ def verify(client: Any, base: str, local: Any) -> None:
     """Counts of every collection against the local generation; a sample of vectors
     read back equal to the FAISS ones. Raises IndexCorrupt otherwise."""
     store: LocalStore = local.store
+    for part in ms.PARTS:  # a kept generation may come back released after a restart
+        client.load_collection(base + part)
     ids = store.passage_ids()
     n_sents = sum(len(v) for v in store.sentences(ids).values()) if ids else 0
     expected = {"": len(ids), "_terms": len(store.term_stats()), "_sents": n_sents}

@@ -72,6 +72,9 @@ def test_failed_or_killed_build_leaves_alias(two_generations, tmp_path_factory, 
     names = client.list_collections()
     assert not [n for n in names if n.startswith(killed)]
     assert ms.collection_name("fail", old) in names  # kept for servers still on it
+    backends.publish(config, old)  # switching back to the kept generation: no rewrite
+    assert backends.current_id(config) == old
+    assert ms.collection_name("fail", new) in client.list_collections()
 
 
 def test_switch_under_concurrent_searches(two_generations, tmp_path_factory, embedder):
