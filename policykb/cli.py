@@ -169,9 +169,10 @@ def status(index_dir: Path, as_json: bool) -> None:
 @click.option("--explain", is_flag=True,
               help="Show each hit's score parts: dense cosine, BM25, fused, matched terms.")
 @verbose_option
+@backend_options
 def search(query: str, index_dir: Path, model: str | None, languages: tuple[str, ...],
            docs: tuple[str, ...], doc_types: tuple[str, ...], topics: tuple[str, ...], k: int,
-           mode: str, as_json: bool, explain: bool, verbose: bool) -> None:
+           mode: str, as_json: bool, explain: bool, verbose: bool, **backend: Any) -> None:
     """Search the index and print the best clauses, highlighted, with a relevance of 0-100
     (100 = the best hit).
 
@@ -186,7 +187,8 @@ def search(query: str, index_dir: Path, model: str | None, languages: tuple[str,
 
     req = search_request(q=query, k=k, mode=mode, lang=list(languages), doc=list(docs),
                          type=list(doc_types), topic=list(topics))
-    run_search(req, index_dir, load_embedder(model), as_json=as_json, explain=explain)
+    run_search(req, index_dir, load_embedder(model), as_json=as_json, explain=explain,
+               backend=backend_config(index_dir, **backend))
 
 
 @cli.command(name="eval")

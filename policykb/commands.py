@@ -155,12 +155,13 @@ def search_request(**fields: Any) -> SearchRequest:
 
 
 def run_search(req: SearchRequest, index_dir: Path, embedder: Embedder, *,
-               as_json: bool, explain: bool = False) -> None:
+               as_json: bool, explain: bool = False, backend: Any = None) -> None:
     from index.query.search import Searcher
-    from index.storage.generation import load_generation
+    from index.storage import backends
     from policykb.render import print_hit, relevance
 
-    loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
+    config = backend or backends.BackendConfig(index_dir=index_dir)
+    loaded = backends.load(config, model_id=embedder.model_id, dim=embedder.dim)
     try:
         page = Searcher(loaded, embedder).search(req)
     finally:

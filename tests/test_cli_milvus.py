@@ -24,6 +24,11 @@ def test_build_with_milvus_backend(tmp_path, fixture_corpus, embedder):
     local = backends.load(backends.BackendConfig(index_dir=tmp_path / "index"))
     assert loaded.id == local.id
     assert loaded.manifest["counts"] == local.manifest["counts"]
+    found = CliRunner().invoke(cli, ["search", "住房公积金", "--index", str(tmp_path / "index"),
+                                     "--backend", "milvus", "--milvus-uri", uri, "--json"],
+                               catch_exceptions=False)
+    assert found.exit_code == 0, found.output
+    assert '"passage_id"' in found.output
 
 
 def test_milvus_backend_needs_a_uri(tmp_path, fixture_corpus, monkeypatch):
