@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         emb = embedder or load_default_embedder(settings)
         # Searches see queries cut to the token budget; builds see the embedder itself.
-        state = IndexState(settings.index_dir, CappedQueries(emb, settings.query_embed_tokens))
+        state = IndexState(settings.index_dir, CappedQueries(emb, settings.query_embed_tokens),
+                           settings.backend_config())
         jobs = JobRunner(settings.corpus_dir, settings.index_dir, emb, on_done=state.reload)
         app.state.ctx = ctx = AppContext(settings, state, emb, jobs)
         lexical.warm_up()

@@ -9,6 +9,8 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
+from index.storage.backends import BackendConfig
+
 
 class Settings(BaseSettings):
     """Everything the server can be told; CLI options override the environment."""
@@ -37,7 +39,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     max_json_depth: int = 32
     reload_poll_s: float = 2.0  # how often to look for a generation built by another process
+    backend: str = "local"  # "milvus": serve what the alias names (docs/MILVUS.md)
+    milvus_uri: str | None = None  # http://host:19530, or a file path for Milvus Lite
+    milvus_token: str | None = None
+    milvus_db: str | None = None
+    milvus_prefix: str = "policykb"  # the alias; collections are <prefix>_<generation>
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
+
+    def backend_config(self) -> BackendConfig:
+        return BackendConfig(self.backend, self.index_dir, self.milvus_uri, self.milvus_token,
+                             self.milvus_db, self.milvus_prefix)
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

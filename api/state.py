@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from index.storage.generation import Generation, current_generation_id, load_generation
+from index.storage import backends
+from index.storage.backends import BackendConfig
 from index.query.search import Searcher
 from ingest.errors import PolicyKBError
 from index.errors import IndexNotFound
@@ -26,7 +28,7 @@ log = logging.getLogger("policykb.api")
 
 @dataclass
 class Served:
-    generation: Generation
+    generation: Any  # a ServedGeneration with close(): local or Milvus (storage factory)
     searcher: Searcher
     users: int = 0
     retired: bool = False
@@ -35,8 +37,9 @@ class Served:
 class IndexState:
     """Holds the served generation; `reload()` swaps to CURRENT if it changed and verifies."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder):
+    def __init__(self, index_dir: Path, embedder: Embedder, backend: BackendConfig | None = None):
         self.index_dir = Path(index_dir)
+        self.backend = backend or BackendConfig(index_dir=self.index_dir)
         self.embedder = embedder
         self.error: str | None = None
         self._served: Served | None = None
@@ -45,7 +48,11 @@ class IndexState:
 
     def reload(self) -> bool:
         """Load CURRENT if it differs from what is served; keep serving the old one on error."""
-        gen_id = current_generation_id(self.index_dir)
+        try:
+            gen_id = backends.current_id(self.backend)
+        except PolicyKBError as exc:  # Milvus not answering: keep serving what we have
+            self.error = str(exc)
+            return False
         if gen_id is None:
             if self._served is None:
                 self.error = f"no index at {self.index_dir}: run `policykb build corpus/`"
@@ -53,8 +60,8 @@ class IndexState:
         if self._served and self._served.generation.id == gen_id:
             return False
         try:
-            loaded = load_generation(self.index_dir, gen_id, self.embedder.model_id,
-                                     self.embedder.dim)
+            loaded = backends.load(self.backend, gen_id, self.embedder.model_id,
+                                   self.embedder.dim)
         except PolicyKBError as exc:
             self.error = str(exc)
             log.error("refusing generation %s: %s", gen_id, exc)

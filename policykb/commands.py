@@ -76,8 +76,9 @@ def explain_file(corpus: Path, path: Path) -> None:
 
 
 def run_build(corpus: Path, index_dir: Path, embedder: Embedder, *, update: bool, wait: bool,
-              use_cache: bool) -> None:
-    """Build or update with one stage display, then what changed and the summary."""
+              use_cache: bool, backend: Any = None) -> None:
+    """Build or update with one stage display, then what changed and the summary; with a
+    Milvus `backend` the new local generation is then published there."""
     from policykb.progress import StageDisplay
 
     display = StageDisplay()
@@ -92,7 +93,15 @@ def run_build(corpus: Path, index_dir: Path, embedder: Embedder, *, update: bool
     if result.up_to_date:
         click.echo(f"index is up to date ({result.generation}): {result.n_documents} documents, "
                    f"{result.n_passages} passages, 0 embedded [{result.seconds:.1f}s]")
-        return
+    else:
+        echo_result(result)
+    if backend is not None and backend.name != "local":
+        from index.storage.backends import publish
+
+        click.echo(f"published to Milvus as {publish(backend)} (alias {backend.milvus_prefix})")
+
+
+def echo_result(result: Any) -> None:
     line = (f"generation {result.generation}: {result.n_documents} documents, "
             f"{result.n_passages} passages, {result.n_embedded} embedded "
             f"({result.n_passages - result.n_embedded} from cache), "
@@ -146,12 +155,13 @@ def search_request(**fields: Any) -> SearchRequest:
 
 
 def run_search(req: SearchRequest, index_dir: Path, embedder: Embedder, *,
-               as_json: bool, explain: bool = False) -> None:
+               as_json: bool, explain: bool = False, backend: Any = None) -> None:
     from index.query.search import Searcher
-    from index.storage.generation import load_generation
+    from index.storage import backends
     from policykb.render import print_hit, relevance
 
-    loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
+    config = backend or backends.BackendConfig(index_dir=index_dir)
+    loaded = backends.load(config, model_id=embedder.model_id, dim=embedder.dim)
     try:
         page = Searcher(loaded, embedder).search(req)
     finally:
@@ -178,7 +188,7 @@ def stage_progress(bars: dict[str, tqdm], label: str) -> Callable[[str, int, int
 
 
 def run_eval(sets: list[Path], work: Path, embedder: Embedder, modes: tuple[str, ...],
-             as_json: bool, crosslingual: bool = True) -> None:
+             as_json: bool, crosslingual: bool = True, backend: Any = None) -> None:
     from index.evaluation.beir import load_beir
     from index.evaluation.run import EVAL_SETTINGS, ensure_index, evaluate_set
     from index.query.fusion import FusionParams
@@ -194,7 +204,7 @@ def run_eval(sets: list[Path], work: Path, embedder: Embedder, modes: tuple[str,
         with tqdm(total=len(beir.queries), desc=f"{beir.name} queries") as qbar:
             results.append(evaluate_set(beir, index_dir, embedder, FusionParams(), modes,
                                         on_query=lambda: qbar.update(1),
-                                        crosslingual=crosslingual))
+                                        crosslingual=crosslingual, backend=backend))
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=2))
         return

@@ -19,7 +19,8 @@ from index.model.protocol import Embedder
 from index.query.fusion import FusionParams
 from index.query.request import SearchRequest
 from index.query.search import Searcher
-from index.storage.generation import load_generation
+from index.storage import backends
+from index.storage.backends import BackendConfig
 from index.storage.lock import build_lock
 from ingest.language import detect_language
 from ingest.models import Document, DocumentMeta
@@ -73,10 +74,15 @@ def ranked_docs(searcher: Searcher, query: str, mode: str) -> list[str]:
 def evaluate_set(beir: BeirSet, index_dir: Path, embedder: Embedder, params: FusionParams,
                  modes: tuple[str, ...] = MODES,
                  on_query: Callable[[], None] | None = None,
-                 crosslingual: bool = True) -> dict[str, Any]:
+                 crosslingual: bool = True, backend: BackendConfig | None = None
+                 ) -> dict[str, Any]:
     """Metrics per mode, overall and per query language (`crosslingual=False`: the query's
-    own terms only, as before cross-lingual lexical evidence)."""
-    loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
+    own terms only, as before cross-lingual lexical evidence). With a Milvus `backend` the
+    set's generation is published there (alias `<prefix>_<set>`) and searched there."""
+    config = backends.for_index(backend or BackendConfig(), index_dir, beir.name)
+    if config.name != "local":
+        backends.publish(config)
+    loaded = backends.load(config, model_id=embedder.model_id, dim=embedder.dim)
     searcher = Searcher(loaded, embedder, params, crosslingual=crosslingual)
     scores: dict[tuple[str, str], Scores] = defaultdict(Scores)
     searcher.prime_queries([q["text"] for q in beir.queries.values()])

@@ -146,6 +146,14 @@ class LocalStore:
         found = self._rows(sql.SELECT_TERM_DOCS.format(marks=sql.marks(len(terms))), list(terms))
         return {r[0]: r[1] for r in found}
 
+    def term_stats(self) -> list[tuple[str, int]]:
+        """Every index term with its document frequency (what another backend copies)."""
+        return [(r[0], r[1]) for r in self._rows(sql.SELECT_TERM_STATS)] if (
+            self.stats_passages()) else []
+
+    def passage_ids(self) -> list[int]:
+        return [r[0] for r in self._rows(sql.SELECT_IDS)]
+
     # -- rows --------------------------------------------------------------------------------
 
     def passages(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

@@ -71,6 +71,7 @@ WRITE_TERM_STATS = (
 )
 HAS_TERM_STATS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'term_stats'"
 SELECT_TERM_DOCS = "SELECT term, docs FROM term_stats WHERE term IN ({marks})"
+SELECT_TERM_STATS = "SELECT term, docs FROM term_stats ORDER BY term"
 SELECT_LEXICAL_FOR = (
     "SELECT rowid, -bm25(passages_fts) FROM passages_fts "
     "WHERE passages_fts MATCH ? AND rowid IN ({marks})"
