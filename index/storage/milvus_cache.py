@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-POOL_FIELDS = ["id", "doc_id", "language", "topics", "dup_group", "title", "doc_type", "issuer"]
+POOL_FIELDS = ["id", "doc_id", "language", "topics", "dup_group", "title", "doc_type", "issuer",
+               "published", "effective"]
 CANDIDATE_FIELDS = [*POOL_FIELDS, "vector", "lex", "lex_len"]
 CACHE_ROWS = 20_000  # ~3 KB each (float32 vector, token text): about 60 MB at most
 
