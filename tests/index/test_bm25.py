@@ -55,14 +55,15 @@ def test_bm25_formula_idf_floor_and_absent_rows():
 def test_common_terms_leave_the_pool_but_keep_their_score(searcher):
     store = searcher.gen.store
     n = store.stats_passages()
-    terms = lexical.query_terms("社会保险基金监管")
-    docs = store.term_docs(list(terms))
+    plan = searcher.plan("社会保险基金监管")  # its own terms and their translations
+    terms, docs = plan.terms, plan.term_docs
+    assert set(lexical.query_terms("社会保险基金监管")) <= set(terms)
     common = [t for t in terms if docs.get(t, 0) > POOL_TERM_SHARE * n]
-    selective = searcher._selective(searcher.plan("社会保险基金监管"))
+    selective = searcher._selective(plan)
     assert set(selective) | set(common) == set(terms)
     assert not set(selective) & set(common)
     hits = searcher.result_set(SearchRequest(q="社会保险基金监管", k=5), depth=5)[:5]
     assert hits
-    full = Bm25(store).scores(terms, [c.id for c in hits], docs)
+    full = Bm25(store).scores(terms, [c.id for c in hits], docs, plan.weights)
     for cand in hits:
         assert cand.lexical == pytest.approx(full.get(cand.id, 0.0))
