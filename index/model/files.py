@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import ModelUnavailable
+from ingest.digest import sha256_file
 from index.model.convert import DEFAULT_MODEL_ID, ensure_default_model
 
 FINGERPRINT_FILE = ".policykb-fingerprint.json"
@@ -52,14 +53,6 @@ def resolve_model(model: str | Path | None) -> tuple[Path, str]:
     )
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def weights_fingerprint(folder: Path) -> str:
     """sha256 of the folder's weight file(s), cached by (size, mtime) in a small JSON file.
 
@@ -78,7 +71,7 @@ def weights_fingerprint(folder: Path) -> str:
         rel, stat = file.relative_to(folder).as_posix(), file.stat()
         key = [stat.st_size, stat.st_mtime_ns]
         hit = cache.get(rel)
-        sha = hit["sha256"] if hit and hit.get("stat") == key else _sha256_file(file)
+        sha = hit["sha256"] if hit and hit.get("stat") == key else sha256_file(file)
         entries[rel] = {"stat": key, "sha256": sha}
     if entries != cache:
         try:  # best effort: a read-only folder just means hashing again next time

@@ -8,7 +8,6 @@ a crash at any moment leaves either the old or the new generation serving, never
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ import numpy as np
 
 from index.storage import vectors
 from index.storage.reader import LocalStore
+from ingest.digest import sha256_file
 from index.errors import IndexCorrupt, IndexNotFound, ModelMismatch
 
 STORE_FILE = "store.sqlite"
@@ -50,14 +50,6 @@ class Generation:
 def new_generation_id() -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     return f"{GEN_PREFIX}{stamp}-{os.getpid()}"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fsync_path(path: Path) -> None:
