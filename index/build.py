@@ -24,6 +24,7 @@ import numpy as np
 from ingest.version import __version__
 from index.storage import generation as gen
 from index.query import lexical
+from index.query.language_axes import axes_for, manifest_entry, remove_axes
 from index.storage import schema, vectors, writer
 from index.storage.cache import EmbeddingCache, embed_spans_with_cache
 from index.enrich.run import enrich_passages, passage_spans
@@ -57,6 +58,7 @@ class BuildSettings:
     context: str = "none"
     vector_kind: str = "auto"
     sentence_vectors: bool = True  # per-sentence vectors for clause selection
+    language_axes: bool = True  # remove language identity from vectors (query/language_axes.py)
     topics_file: str | None = None  # taxonomy (corpus/topics.json) for topic tagging
 
 
@@ -234,6 +236,11 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
                               Path(settings.topics_file) if settings.topics_file else None)
     records = [r.record(text, group, links, topics) for r, text, group, links, topics
                in zip(rows, lex_texts, columns.dup_group, columns.parallels, columns.topics)]
+    # Duplicates, parallels and topics above were calibrated on the model's own vectors; what
+    # is stored (and searched) has the language axes removed, as queries will.
+    axes = axes_for(embedder.fingerprint, embedder.encode_queries) if settings.language_axes \
+        else None
+    vecs, sent_vecs = remove_axes(vecs, axes), [remove_axes(v, axes) for v in sent_vecs]
     sentences = sentence_rows(rows, spans, sent_vecs)
     timings["analyse"] = time.perf_counter() - t0
     if progress:
@@ -252,8 +259,11 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     timings["write"] = time.perf_counter() - t0
     if progress:
         progress("write", len(rows), len(rows))
-    gen.write_manifest(tmp, manifest_for(documents, rows, gen_id, embedder, settings,
-                                         fingerprint, vectors.index_kind(index)))
+    manifest = manifest_for(documents, rows, gen_id, embedder, settings, fingerprint,
+                            vectors.index_kind(index))
+    if axes is not None:
+        manifest["language_axes"] = manifest_entry(axes)
+    gen.write_manifest(tmp, manifest)
     return BuildResult(gen_id, len(documents), len(rows), n_embedded, timings=timings)
 
 

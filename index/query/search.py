@@ -4,8 +4,8 @@ Both halves see the same metadata filters. Every candidate in the union of the t
 gets both scores (dense from its stored vector, lexical with FTS5's BM25 formula computed
 over its stored tokens, index/query/bm25.py), so fusion never guesses a missing score.
 The result set is the fused pool after a relevance floor; `total`, facets and pages are
-all computed over that same set. What a query derives (terms, their document
-frequencies, the query vector) is computed once, in `plan`, and passed on.
+all computed over that same set. What a query derives (terms, document frequencies, the
+query vector without the generation's language axes) is computed once, in `plan`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from index.query.crosslingual import Expansion, QueryTranslator
 from index.query.fusion import FusionParams, fuse
 from index.query.page import apply_filters, readable_list
 from index.query.present import present_hits
+from index.query.language_axes import axes_from_manifest, on_floor_scale, remove_axes
 from index.query.relevance import (RelevanceParams, chinese_word_share, idf_coverage,
                                    letters_per_token, query_language, relevant)
 from index.query.request import SearchRequest
@@ -36,16 +37,14 @@ from ingest.language import script_of
 from ingest.text.normalize import normalize_for_model
 
 QUERY_CACHE_SIZE = 4096
-# A query term found in more than this share of the passages does not widen the lexical
-# pool (its BM25 still counts for every candidate). Its idf is at most log(0.9/0.1) = 2.2,
-# and FTS5 would walk its whole doclist: 200 ms for 保险 (70% of 100k passages).
+# A term in more than this share of the passages does not widen the lexical pool (its BM25
+# still counts): idf <= 2.2, and FTS5 would walk its doclist (200 ms: 保险, 70% of 100k).
 POOL_TERM_SHARE = 0.1
 
 
 @dataclass
 class QueryPlan:
-    """What a search derives from its query, once: terms (its own and translated ones,
-    with weights), their document frequencies, the query vector."""
+    """What a search derives from its query, once (terms own and translated, weighted)."""
 
     text: str
     terms: tuple[str, ...]
@@ -98,13 +97,13 @@ class Searcher:
         self._translator = shared_translator() if crosslingual else None
         self._pools: list[list[int] | None] | None = None
         self.relevance = RelevanceParams()
+        self._axes = axes_from_manifest(generation.manifest)  # removed from queries too
 
     def _embed_query(self, query: str) -> np.ndarray:
         """Query vector, from a small LRU cache (staff repeat and refine queries).
 
-        The model sees `normalize_for_model(query)`, so variants a user cannot see (ZWNJ
-        or a space, Arabic or Persian yeh/kaf, Persian digits, full-width letters) give the
-        same vector.
+        The model sees `normalize_for_model(query)`: variants a user cannot see (ZWNJ or a
+        space, Arabic or Persian yeh/kaf, Persian digits, full-width letters), one vector.
         """
         query = normalize_for_model(query)
         with self._qlock:
@@ -112,7 +111,7 @@ class Searcher:
             if vec is not None:
                 self._qcache.move_to_end(query)
                 return vec
-        vec = self._batcher.embed(query)
+        vec = remove_axes(self._batcher.embed(query), self._axes)
         self._remember(query, vec)
         return vec
 
@@ -125,7 +124,8 @@ class Searcher:
     def prime_queries(self, queries: list[str]) -> None:
         """Embed many queries in one batched call (evaluation, benchmarks)."""
         queries = [normalize_for_model(q) for q in queries]
-        for query, vec in zip(queries, self.embedder.encode_queries(queries)):
+        vectors = remove_axes(self.embedder.encode_queries(queries), self._axes)
+        for query, vec in zip(queries, vectors):
             self._remember(query, vec)
 
     def plan(self, query: str) -> QueryPlan:
@@ -260,7 +260,9 @@ class Searcher:
         non-words keeps literal matches only), and near the best cosine of its language
         (results.relevance_floor). A query with nothing relevant gets an empty set."""
         coverage = self._coverage(plan, ids, matched)
-        keep = relevant(dense, coverage, langs, query_language(plan.text), self.relevance,
+        qlang = query_language(plan.text)  # floors are on the scale of cosines without axes:
+        scaled = dense if self._axes is None else on_floor_scale(dense, langs, qlang)
+        keep = relevant(scaled, coverage, langs, qlang, self.relevance,
                         letters_per_token(plan.text, self.embedder.count_tokens),
                         chinese_word_share(plan.text))
         return keep & relevance_floor(dense, lexical_ok, langs, self.params)

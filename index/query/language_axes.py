@@ -1,0 +1,104 @@
+"""Language-identity axes, removed from every vector so that meaning outweighs language.
+
+Why: a multilingual encoder places an English question nearer to English text on any
+subject than to the Chinese article that answers it; part of every vector says "this is
+English" (Libovický et al. 2020; Xie et al. 2022). The directions between the language
+means of one parallel vocabulary (the term bank's preferred terms, embedded as queries)
+span that part. Projecting them out of queries and passages alike, then renormalising, is
+one fixed linear map: measured on the eval sets (benchmarks/language_axes.py), dense
+nDCG@10 on ntrex-xling rose 0.860 -> 0.972 and on stard-xling en 0.143 -> 0.161, with
+parsinlu-fa, cmrc-zh and stard-zh unchanged (within 0.001).
+
+The axes depend on the model only, so the build computes them once per model (the default
+model's ship in language_axes.npz, made by `python benchmarks/language_axes.py --write`)
+and stores them in the generation's manifest; searches read them from there, so a served
+generation and its queries always use the same map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.query.termbank import LANGUAGES, load_term_bank
+
+SHIPPED_AXES = Path(__file__).with_name("language_axes.npz")
+BASE_LANGUAGE = "zh"  # the axes are differences to this language's mean
+AXES_VERSION = 1
+
+
+def vocabulary() -> dict[str, list[str]]:
+    """The shipped term bank's preferred term per language (the parallel vocabulary)."""
+    bank = load_term_bank()
+    return {lang: [e.terms[lang][0] for e in bank.entries if e.terms.get(lang)]
+            for lang in LANGUAGES}
+
+
+def fit_axes(means: dict[str, np.ndarray]) -> np.ndarray:
+    """Orthonormal rows spanning the differences between language means."""
+    base = means[BASE_LANGUAGE]
+    diffs = np.vstack([m - base for lang, m in sorted(means.items()) if lang != BASE_LANGUAGE])
+    q, _ = np.linalg.qr(diffs.T.astype(np.float64))
+    return np.ascontiguousarray(q.T, dtype=np.float32)
+
+
+def compute_axes(encode_queries: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Axes for a model, from its query vectors of the term bank's vocabulary."""
+    means = {lang: np.asarray(encode_queries(terms), dtype=np.float64).mean(axis=0)
+             for lang, terms in vocabulary().items()}
+    return fit_axes(means)
+
+
+def axes_for(model_fingerprint: str,
+             encode_queries: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """The shipped axes when they were made for this model's weights, else computed."""
+    if SHIPPED_AXES.is_file():
+        with np.load(SHIPPED_AXES) as shipped:
+            if str(shipped["fingerprint"]) == model_fingerprint:
+                return np.asarray(shipped["axes"], dtype=np.float32)
+    return compute_axes(encode_queries)
+
+
+def remove_axes(vectors: np.ndarray, axes: np.ndarray | None) -> np.ndarray:
+    """Vectors (rows, or one vector) without their component on the axes, unit length."""
+    if axes is None or len(axes) == 0 or vectors.size == 0:
+        return vectors
+    v = np.asarray(vectors, dtype=np.float32)
+    out = v - (v @ axes.T) @ axes
+    norms = np.linalg.norm(out, axis=-1, keepdims=True)
+    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def manifest_entry(axes: np.ndarray) -> dict[str, Any]:
+    """What the generation's manifest records: the axes themselves, so search needs no file."""
+    return {"version": AXES_VERSION, "base": BASE_LANGUAGE, "source": "termbank",
+            "axes": [[round(float(x), 7) for x in row] for row in axes]}
+
+
+def axes_from_manifest(manifest: dict[str, Any]) -> np.ndarray | None:
+    """The axes a generation was built with; None for generations built without them."""
+    entry = manifest.get("language_axes")
+    if not entry or not entry.get("axes"):
+        return None
+    return np.asarray(entry["axes"], dtype=np.float32)
+
+
+# The relevance floors (relevance.py) were calibrated on the model's own cosines. Removing
+# the axes raises cross-language cosines and lowers same-language ones a little; this is the
+# mean change (axes removed - raw) of (query, passage) cosines within 0.01 of each pair's
+# floor, default model, by (query language, passage language): eval and nonsense queries
+# against the eval corpora (`python benchmarks/language_axes.py --floor-shift`; pairs with
+# English passages against the shipped corpus's). Subtracting it puts a cosine back on the
+# floors' scale.
+FLOOR_SHIFT = {("en", "en"): 0.003, ("en", "zh"): 0.030, ("en", "fa"): 0.005,
+               ("zh", "en"): 0.015, ("zh", "zh"): -0.007, ("zh", "fa"): 0.010,
+               ("fa", "en"): 0.014, ("fa", "zh"): 0.038, ("fa", "fa"): -0.003}
+
+
+def on_floor_scale(dense: np.ndarray, langs: list[str], query_lang: str) -> np.ndarray:
+    """Cosines computed without the axes, moved back to the scale the floors were set on."""
+    shift = np.array([FLOOR_SHIFT.get((query_lang, lang), 0.0) for lang in langs])
+    return np.asarray(dense, dtype=np.float64) - shift
