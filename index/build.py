@@ -15,19 +15,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ingest.version import __version__
 from index.storage import generation as gen
 from index.query import lexical
 from index.storage import schema, vectors, writer
 from index.storage.cache import EmbeddingCache, embed_spans_with_cache
 from index.enrich.run import enrich_passages, passage_spans
 from index.changes import Changes, compare_documents
+from index.manifest import manifest_for
+from index.snapshot import files_fingerprint
 from index.storage.rows import (PassageRow, document_rows, passage_rows, previous_documents,
                                 previous_ids, sentence_rows)
 from ingest.text.sentences import SPLITTER_VERSION
@@ -115,6 +115,10 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, update
     started = time.perf_counter()
     with build_lock(Path(index_dir), wait):
         gen.clean_leftovers(Path(index_dir))
+        files_fp = files_fingerprint(Path(corpus_dir),
+                                     corpus_fingerprint([], embedder.fingerprint, settings))
+        if update and files_fp and files_fp == current_fingerprint(index_dir, "files"):
+            return unchanged(Path(index_dir), started)  # no file changed: read nothing
         files = [0]
 
         def on_file(*_: Any) -> None:
@@ -132,25 +136,39 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, update
         ingest_s = time.perf_counter() - started
         changes = compare_documents(report.documents, previous_documents(Path(index_dir)))
         result = write_generation(report.documents, Path(index_dir), embedder, settings,
-                                  update=update, progress=progress, use_cache=use_cache)
+                                  update=update, progress=progress, use_cache=use_cache,
+                                  files_fp=None if report.skipped else files_fp)
     result.skipped, result.changes = report.skipped, changes
     result.timings.update(ingest=ingest_s, **report.seconds)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def current_fingerprint(index_dir: Path) -> str | None:
-    gen_id = gen.current_generation_id(index_dir)
+def current_fingerprint(index_dir: Path, kind: str = "corpus") -> str | None:
+    """The current generation's corpus (or files: index/snapshot.py) fingerprint."""
+    gen_id = gen.current_generation_id(Path(index_dir))
     try:
-        return gen.read_manifest(index_dir / gen_id).get("corpus_fingerprint") if gen_id else None
+        manifest = gen.read_manifest(Path(index_dir) / gen_id) if gen_id else {}
+        return manifest.get(f"{kind}_fingerprint")
     except PolicyKBError:
         return None
+
+
+def unchanged(index_dir: Path, started: float) -> BuildResult:
+    """The result of an update that found every file as the current generation has it."""
+    gen_id = gen.current_generation_id(index_dir)
+    counts = gen.read_manifest(index_dir / str(gen_id))["counts"]
+    names = sorted(src for src, _ in previous_documents(index_dir).values())
+    return BuildResult(gen_id, counts["documents"], counts["passages"], 0, up_to_date=True,
+                       changes=Changes(unchanged=names),
+                       seconds=time.perf_counter() - started)
 
 
 def write_generation(documents: list[Document], index_dir: Path, embedder: Embedder,
                      settings: BuildSettings, *, update: bool = False,
                      progress: Progress | None = None, use_cache: bool = True,
-                     shared_cache: Path | None = None) -> BuildResult:
+                     shared_cache: Path | None = None, files_fp: str | None = None
+                     ) -> BuildResult:
     """Write, verify and switch to a new generation made of `documents` (lock held by caller)."""
     fingerprint = corpus_fingerprint(documents, embedder.fingerprint, settings)
     if update and fingerprint == current_fingerprint(index_dir):
@@ -160,7 +178,8 @@ def write_generation(documents: list[Document], index_dir: Path, embedder: Embed
     tmp = index_dir / (gen.TMP_PREFIX + gen_id)
     tmp.mkdir(parents=True)
     try:
-        result = _write(documents, index_dir, tmp, gen_id, embedder, settings, fingerprint,
+        result = _write(documents, index_dir, tmp, gen_id, embedder, settings,
+                        {"corpus_fingerprint": fingerprint, "files_fingerprint": files_fp},
                         update, progress, use_cache, shared_cache)
         t0 = time.perf_counter()
         if progress:
@@ -212,12 +231,13 @@ def _embed(rows: list[PassageRow], sentence: list[list[tuple[int, int]]], index_
 
 
 def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, embedder: Embedder,
-           settings: BuildSettings, fingerprint: str, update: bool,
+           settings: BuildSettings, fingerprints: dict[str, str | None], update: bool,
            progress: Progress | None, use_cache: bool, shared_cache: Path | None
            ) -> BuildResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     rows = passage_rows(documents, previous_ids(index_dir) if update else {})
+    fingerprint = str(fingerprints["corpus_fingerprint"])
     # Lexical analysis (jieba, pure Python) runs in a thread while the model embeds: the
     # forward pass releases the GIL and leaves gaps on the cores between its kernels.
     spans = passage_spans(rows) if settings.sentence_vectors else [[] for _ in rows]
@@ -252,8 +272,9 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     timings["write"] = time.perf_counter() - t0
     if progress:
         progress("write", len(rows), len(rows))
-    gen.write_manifest(tmp, manifest_for(documents, rows, gen_id, embedder, settings,
-                                         fingerprint, vectors.index_kind(index)))
+    gen.write_manifest(tmp, {**manifest_for(documents, rows, gen_id, embedder, settings,
+                                            fingerprint, vectors.index_kind(index)),
+                             **fingerprints})
     return BuildResult(gen_id, len(documents), len(rows), n_embedded, timings=timings)
 
 
@@ -262,26 +283,3 @@ def _analyse(rows: list[PassageRow]) -> tuple[list[str], float]:
     t0 = time.perf_counter()
     texts = [lexical.index_text(r.title, " ".join(r.heading_path), r.text) for r in rows]
     return texts, time.perf_counter() - t0
-
-
-def manifest_for(documents: list[Document], rows: list[PassageRow], gen_id: str,
-                 embedder: Embedder, settings: BuildSettings, fingerprint: str,
-                 kind: str) -> dict[str, Any]:
-    by_lang: dict[str, int] = {}
-    for r in rows:
-        by_lang[r.language] = by_lang.get(r.language, 0) + 1
-    return {
-        "generation": gen_id,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint,
-                  "dim": embedder.dim, "normalized": True, "metric": "inner_product"},
-        "splitter": {"budget_tokens": settings.budget, "overlap_tokens": settings.overlap,
-                     "embed_context": settings.context,
-                     "sentence_vectors": settings.sentence_vectors,
-                     "sentence_splitter_version": SPLITTER_VERSION,
-                     "lexical_analyzer_version": lexical.ANALYZER_VERSION},
-        "vectors": {"kind": kind},
-        "counts": {"documents": len(documents), "passages": len(rows), "by_language": by_lang},
-        "corpus_fingerprint": fingerprint,
-        "versions": {"policykb": __version__, **writer.library_versions()},
-    }

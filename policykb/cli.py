@@ -183,11 +183,15 @@ def search(query: str, index_dir: Path, model: str | None, languages: tuple[str,
     from policykb.progress import quiet_libraries
 
     quiet_libraries(verbose)
+    from index.query.warm import start_warming
+
+    embedder = load_embedder(model)
+    start_warming(embedder)  # the dictionaries and the query model load while we go on
     from policykb.commands import run_search, search_request
 
     req = search_request(q=query, k=k, mode=mode, lang=list(languages), doc=list(docs),
                          type=list(doc_types), topic=list(topics))
-    run_search(req, index_dir, load_embedder(model), as_json=as_json, explain=explain,
+    run_search(req, index_dir, embedder, as_json=as_json, explain=explain,
                backend=backend_config(index_dir, **backend))
 
 
