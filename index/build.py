@@ -27,7 +27,7 @@ from index.storage.cache import EmbeddingCache, embed_spans_with_cache
 from index.enrich.run import enrich_passages, passage_spans
 from index.changes import Changes, compare_documents
 from index.manifest import manifest_for
-from index.snapshot import files_fingerprint
+from index.snapshot import files_fingerprint, record_files, recorded_files
 from index.storage.rows import (PassageRow, document_rows, passage_rows, previous_documents,
                                 previous_ids, sentence_rows)
 from ingest.text.sentences import SPLITTER_VERSION
@@ -117,7 +117,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, update
         gen.clean_leftovers(Path(index_dir))
         files_fp = files_fingerprint(Path(corpus_dir),
                                      corpus_fingerprint([], embedder.fingerprint, settings))
-        if update and files_fp and files_fp == current_fingerprint(index_dir, "files"):
+        if update and files_fp and files_fp == recorded_files(Path(index_dir)):
             return unchanged(Path(index_dir), started)  # no file changed: read nothing
         files = [0]
 
@@ -136,20 +136,19 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, update
         ingest_s = time.perf_counter() - started
         changes = compare_documents(report.documents, previous_documents(Path(index_dir)))
         result = write_generation(report.documents, Path(index_dir), embedder, settings,
-                                  update=update, progress=progress, use_cache=use_cache,
-                                  files_fp=None if report.skipped else files_fp)
+                                  update=update, progress=progress, use_cache=use_cache)
+        if files_fp and not report.skipped:  # a skipped file is reported at every update
+            record_files(Path(index_dir), result.generation, files_fp)
     result.skipped, result.changes = report.skipped, changes
     result.timings.update(ingest=ingest_s, **report.seconds)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def current_fingerprint(index_dir: Path, kind: str = "corpus") -> str | None:
-    """The current generation's corpus (or files: index/snapshot.py) fingerprint."""
-    gen_id = gen.current_generation_id(Path(index_dir))
+def current_fingerprint(index_dir: Path) -> str | None:
+    gen_id = gen.current_generation_id(index_dir)
     try:
-        manifest = gen.read_manifest(Path(index_dir) / gen_id) if gen_id else {}
-        return manifest.get(f"{kind}_fingerprint")
+        return gen.read_manifest(index_dir / gen_id).get("corpus_fingerprint") if gen_id else None
     except PolicyKBError:
         return None
 
@@ -167,8 +166,7 @@ def unchanged(index_dir: Path, started: float) -> BuildResult:
 def write_generation(documents: list[Document], index_dir: Path, embedder: Embedder,
                      settings: BuildSettings, *, update: bool = False,
                      progress: Progress | None = None, use_cache: bool = True,
-                     shared_cache: Path | None = None, files_fp: str | None = None
-                     ) -> BuildResult:
+                     shared_cache: Path | None = None) -> BuildResult:
     """Write, verify and switch to a new generation made of `documents` (lock held by caller)."""
     fingerprint = corpus_fingerprint(documents, embedder.fingerprint, settings)
     if update and fingerprint == current_fingerprint(index_dir):
@@ -178,8 +176,7 @@ def write_generation(documents: list[Document], index_dir: Path, embedder: Embed
     tmp = index_dir / (gen.TMP_PREFIX + gen_id)
     tmp.mkdir(parents=True)
     try:
-        result = _write(documents, index_dir, tmp, gen_id, embedder, settings,
-                        {"corpus_fingerprint": fingerprint, "files_fingerprint": files_fp},
+        result = _write(documents, index_dir, tmp, gen_id, embedder, settings, fingerprint,
                         update, progress, use_cache, shared_cache)
         t0 = time.perf_counter()
         if progress:
@@ -231,13 +228,12 @@ def _embed(rows: list[PassageRow], sentence: list[list[tuple[int, int]]], index_
 
 
 def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, embedder: Embedder,
-           settings: BuildSettings, fingerprints: dict[str, str | None], update: bool,
+           settings: BuildSettings, fingerprint: str, update: bool,
            progress: Progress | None, use_cache: bool, shared_cache: Path | None
            ) -> BuildResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     rows = passage_rows(documents, previous_ids(index_dir) if update else {})
-    fingerprint = str(fingerprints["corpus_fingerprint"])
     # Lexical analysis (jieba, pure Python) runs in a thread while the model embeds: the
     # forward pass releases the GIL and leaves gaps on the cores between its kernels.
     spans = passage_spans(rows) if settings.sentence_vectors else [[] for _ in rows]
@@ -272,9 +268,8 @@ def _write(documents: list[Document], index_dir: Path, tmp: Path, gen_id: str, e
     timings["write"] = time.perf_counter() - t0
     if progress:
         progress("write", len(rows), len(rows))
-    gen.write_manifest(tmp, {**manifest_for(documents, rows, gen_id, embedder, settings,
-                                            fingerprint, vectors.index_kind(index)),
-                             **fingerprints})
+    gen.write_manifest(tmp, manifest_for(documents, rows, gen_id, embedder, settings,
+                                         fingerprint, vectors.index_kind(index)))
     return BuildResult(gen_id, len(documents), len(rows), n_embedded, timings=timings)
 
 

@@ -6,7 +6,7 @@ holding the GIL. A query looks up a few hundred strings, so a query process maps
 entries as a sorted array instead (opened in milliseconds, binary-searched in C) and jieba
 segments exactly as with its own dict: same keys, same counts, same total. A build
 analyses millions of characters and wants the real dict: `lexical.index_text` puts it
-back (see lexical.full_dictionary).
+back, and so does a server once it answers (see lexical.full_dictionary).
 """
 
 from __future__ import annotations

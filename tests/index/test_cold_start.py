@@ -14,6 +14,7 @@ from index.build import build_index
 from index.model.embed import Embedder
 from index.query import jieba_map, lexical
 from index.query.warm import start_warming
+from index.snapshot import FILES_RECORD
 
 QUERIES = ["失业保险金的领取条件", "基本养老保险费缴费基数如何确定", "住房公积金提取",
            "社会保险基金监督管理条例第十二条", "工伤保险待遇 pension 养老金", "龘靐齉爩",
@@ -86,10 +87,15 @@ def test_unchanged_update_reads_no_file_and_a_changed_byte_is_seen(tmp_path, fix
     index_dir, corpus = tmp_path / "index", tmp_path / "corpus"
     shutil.copytree(fixture_index, index_dir)
     shutil.copytree(fixture_corpus, corpus)
+    (index_dir / FILES_RECORD).unlink(missing_ok=True)  # as an index built before it
+    first = build_index(corpus, index_dir, embedder, update=True)  # ingests, then records
+    assert first.up_to_date and (index_dir / FILES_RECORD).is_file()
     counting = CountingEmbedder(embedder)
     result = build_index(corpus, index_dir, counting, update=True)
     assert result.up_to_date and counting.counted == 0
-    assert len(result.changes.unchanged) == result.n_documents > 0
+    assert (result.generation, result.n_documents, result.n_passages) == \
+        (first.generation, first.n_documents, first.n_passages)
+    assert sorted(result.changes.unchanged) == sorted(first.changes.unchanged)
     target = corpus / "en_bulletin_repeat.txt"
     target.write_bytes(target.read_bytes().replace(b"A reader asked", b"A reader once asked"))
     result = build_index(corpus, index_dir, counting, update=True)
