@@ -186,7 +186,7 @@ def search(query: str, index_dir: Path, model: str | None, languages: tuple[str,
     from index.query.warm import start_warming
 
     embedder = load_embedder(model)
-    start_warming(embedder)  # the dictionaries and the query model load while we go on
+    start_warming(embedder, query=query)  # dictionaries and query model load meanwhile
     from policykb.commands import run_search, search_request
 
     req = search_request(q=query, k=k, mode=mode, lang=list(languages), doc=list(docs),

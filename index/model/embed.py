@@ -8,54 +8,22 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index.model.convert import DEFAULT_MODEL_ID, ensure_default_tokenizer
+from index.model.convert import DEFAULT_MODEL_ID
 from index.model.encode_pipeline import EncodePipeline
 from index.model.files import resolve_model, weights_fingerprint
 from index.model.query_engine import ENGINES, native_query_encoder
+from index.model.tokens import TokenCounter, _counter_from_file, default_token_counter
 from index.errors import ModelUnavailable
+
+__all__ = ["E5_PROMPTS", "Embedder", "TokenCounter", "default_token_counter", "gpu_present"]
 
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 log = logging.getLogger(__name__)
-
-
-class TokenCounter:
-    """Counts content tokens (no specials, no prompt) with a tokenizers.Tokenizer.
-
-    Holds its own Tokenizer: transformers sets truncation on the one it wraps at every
-    call, which would silently cap counts at the model's limit.
-    """
-
-    def __init__(self, tokenizer: Any) -> None:
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-        self.tokenizer = tokenizer
-
-    def __call__(self, text: str) -> int:
-        # encode_batch_fast skips character offsets, which are half of encode()'s cost.
-        return len(self.tokenizer.encode_batch_fast([text], add_special_tokens=False)[0].ids)
-
-    def count_many(self, texts: list[str]) -> list[int]:
-        """Batch version (tokenizers runs it on all cores; no offsets, which it skips)."""
-        return [len(e.ids)
-                for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
-
-
-@functools.lru_cache(maxsize=4)
-def _counter_from_file(path: str) -> TokenCounter:
-    from tokenizers import Tokenizer
-
-    return TokenCounter(Tokenizer.from_file(path))
-
-
-def default_token_counter(cache_dir: Path | None = None) -> Callable[[str], int]:
-    """Token counter of the default model; builds only its tokenizer, never imports torch."""
-    return _counter_from_file(str(ensure_default_tokenizer(cache_dir)))
 
 
 def gpu_present() -> bool:
@@ -131,13 +99,16 @@ class Embedder:
         if self._native_queries is None and self._st is None:
             self._load(device)  # queries go through torch after all
 
-    def warm_up(self) -> threading.Thread:
-        """Load the tokenizer and the query engine, and embed one query, in a background
-        thread (returned, started): a cold process overlaps them with its other loading.
-        Whatever needs them meanwhile waits for them; nothing is loaded twice."""
+    def warm_up(self, tokenizer: bool = True) -> threading.Thread:
+        """Load the query engine and embed one query, then (`tokenizer`) load the
+        tokenizer, in a background thread (returned, started): a cold process overlaps
+        them with its other loading. Whatever needs them meanwhile waits for them;
+        nothing is loaded twice."""
         def warm() -> None:
             try:
                 self.encode_queries(["warm up"])
+                if tokenizer:
+                    self.count_tokens("warm up")
             except Exception as exc:  # the caller's own use will raise it where it matters
                 log.warning("warming the query model failed: %s", exc)
 

@@ -21,6 +21,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 ENGINES = ("auto", "native", "torch")
+# A query the engine counts at most this many tokens (its own tokenizer: same vocabulary,
+# specials and prompt included) fits the 512-token window by any count, so the exact
+# count, and the tokenizers library's ~1 s load, is needed only for longer ones.
+SURELY_FITS = 256
 
 
 class NativeQueryEncoder:
@@ -64,8 +68,10 @@ class NativeQueryEncoder:
         if not texts:
             return fallback(texts)
         engine = self._engine  # raises before any counting if the engine cannot load
-        limit = self._max_tokens()
-        fits = np.array([n <= limit for n in self._count_many(texts)])
+        fits = np.array([engine.token_count(t, True) <= SURELY_FITS for t in texts])
+        if not fits.all():  # near or over the window: count exactly, as torch would
+            limit, unsure = self._max_tokens(), [t for t, ok in zip(texts, fits) if not ok]
+            fits[~fits] = [n <= limit for n in self._count_many(unsure)]
         out = np.empty((len(texts), engine.dim), dtype=np.float32)
         if fits.any():
             out[fits] = engine.query([t for t, ok in zip(texts, fits) if ok])

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from index.model.protocol import Embedder
 from index.query import lexical
+from index.query.relevance import letters_per_token
 from index.query.search import shared_translator
 
 log = logging.getLogger(__name__)
@@ -30,21 +31,24 @@ def _jieba_then_full() -> None:
     lexical.full_dictionary()  # then jieba's own dict, faster per lookup for a server
 
 
-def start_warming(embedder: Embedder, full_dictionary: bool = False
-                  ) -> list[threading.Thread]:
+def start_warming(embedder: Embedder, full_dictionary: bool = False,
+                  query: str | None = None) -> list[threading.Thread]:
     """Start loading the query path in daemon threads; returns them (join to wait).
 
     Args:
         embedder: its `warm_up()` (when it has one: the default model's) loads the
-            tokenizer and the query engine; otherwise one query is embedded.
+            query engine and the tokenizer; otherwise one query is embedded.
         full_dictionary: a long-lived process (the server) ends with jieba's own dict
             in place of the mapped one (lexical.full_dictionary).
+        query: the one query a process will answer, if known: the tokenizer (~1 s,
+            holding the GIL) is loaded only if its relevance test counts tokens.
     """
+    tokenizer = query is None or letters_per_token(query, lambda _: 1) != float("inf")
     warm = getattr(embedder, "warm_up", None)
     jobs: list[tuple[str, Callable[[], object]]] = [
         ("jieba", _jieba_then_full if full_dictionary else lexical.warm_up),
         ("translator", _translator)]
-    threads = [warm()] if callable(warm) else []
+    threads = [warm(tokenizer)] if callable(warm) else []
     if not threads:
         jobs.append(("queries", lambda: embedder.encode_queries(["warm up"])))
     for name, job in jobs:
