@@ -249,13 +249,16 @@ def serve(index_dir: Path, model: str | None, corpus: Path, host: str, port: int
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("policykb").setLevel(logging.INFO)
     settings = Settings(index_dir=index_dir, corpus_dir=corpus, model=model)
-    server = uvicorn.Server(server_config(create_app(settings), settings, host, port))
-    click.echo(f"policykb: loading the model and {index_dir} ...", err=True)
+    server = uvicorn.Server(server_config(app := create_app(settings), settings, host, port))
+    click.echo(f"policykb: opening {index_dir} ...", err=True)
 
-    def announce() -> None:  # "ready" only once the socket answers, not before the model
+    def announce() -> None:  # "ready" once it answers and has warmed up (api/main.py)
         while not server.started and not server.should_exit:
             time.sleep(0.1)
         if server.started:
+            click.echo(f"policykb: answering on http://{host}:{port}/, warming up ...", err=True)
+            for thread in getattr(app.state, "warmers", ()):
+                thread.join()
             click.echo(f"policykb: ready on http://{host}:{port}/")
 
     threading.Thread(target=announce, daemon=True).start()
