@@ -19,6 +19,7 @@ client count, the ratios, the per-worker share of requests, the servers' memory
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -152,14 +153,17 @@ def servers_for(args: argparse.Namespace, index_dir: Path, tx_dir: Path | None
 
 
 def ensure_indexes(args: argparse.Namespace) -> tuple[Path, Path | None]:
-    index_dir = args.work / f"synthetic-{args.size}"
-    if not (index_dir / "CURRENT").exists():
+    index_dir = args.index or args.work / f"synthetic-{args.size}"
+    if args.index:
+        args.size = json.loads((index_dir / (index_dir / "CURRENT").read_text().strip()
+                                / "manifest.json").read_text())["counts"]["passages"]
+    elif not (index_dir / "CURRENT").exists():
         from index.model.embed import Embedder
 
         build_synthetic(index_dir, args.size, Embedder())
     if not args.txtai_python:
         return index_dir, None
-    tx_dir = (args.work / f"txtai-{args.size}").resolve()
+    tx_dir = (args.work / f"txtai-{index_dir.name}-{args.size}").resolve()
     if not (tx_dir / "api.yml").exists():
         from index.model.files import resolve_model
 
@@ -172,7 +176,7 @@ def ensure_indexes(args: argparse.Namespace) -> tuple[Path, Path | None]:
 
 
 def report(servers: list[Server], args: argparse.Namespace, load: list[tuple]) -> None:
-    print(f"passages={args.size} rounds={args.rounds} requests per round: "
+    print(f"index {args.index or 'synthetic'}: passages={args.size} rounds={args.rounds} requests per round: "
           f"{args.per_client_1} (1 client), {8 * args.per_client_8} (8 clients)")
     print(f"load average (1/5/15 min) before {load[0]}, after {load[1]}; cores {os.cpu_count()}")
     base = {c: len(servers[0].latencies[c]) / servers[0].wall[c] for c in CLIENTS}
@@ -194,6 +198,8 @@ def main() -> None:
     ap.add_argument("--per-client-1", type=int, default=30, help="Requests, 1 client, a round.")
     ap.add_argument("--per-client-8", type=int, default=15, help="Requests per client of 8.")
     ap.add_argument("--work", type=Path, default=Path("var/bench"))
+    ap.add_argument("--index", type=Path,
+                    help="Serve this existing index instead of the synthetic one (--size unused).")
     ap.add_argument("--port", type=int, default=8771)
     ap.add_argument("--txtai-python", help="Python with txtai installed; omit to skip txtai.")
     ap.add_argument("--txtai-workers", type=int, default=1, choices=(1, 2),
