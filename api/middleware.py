@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,10 +30,12 @@ _RAW_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.it
 
 
 class SecurityHeaders:
-    """Adds SECURITY_HEADERS to every HTTP response that does not set them itself."""
+    """Adds SECURITY_HEADERS to every HTTP response that does not set them itself, and
+    `X-Worker`: the id of the server process that answered (`serve --workers N`)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
+        self.headers = [*_RAW_HEADERS, (b"x-worker", str(os.getpid()).encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,7 +45,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in _RAW_HEADERS if k not in present]
+                extra = [(k, v) for k, v in self.headers if k not in present]
                 message = dict(message, headers=list(message.get("headers", [])) + extra)
             await send(message)
 

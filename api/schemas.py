@@ -137,6 +137,7 @@ class Health(BaseModel):
     documents: int | None = None
     passages: int | None = None
     detail: str | None = None
+    worker: int | None = None  # the server process that answered (serve --workers N)
 
 
 class Stats(BaseModel):

@@ -228,41 +228,22 @@ def eval_(sets: tuple[Path, ...], work: Path, model: str | None, modes: tuple[st
               show_default=True, help="Corpus folder that admin reindex jobs read.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-def serve(index_dir: Path, model: str | None, corpus: Path, host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, envvar="POLICYKB_WORKERS",
+              type=click.IntRange(1, 64),
+              help="Server processes sharing the socket and the index files "
+              "(env POLICYKB_WORKERS); see docs/SERVING.md.")
+def serve(index_dir: Path, model: str | None, corpus: Path, host: str, port: int,
+          workers: int) -> None:
     """Serve the search page and the JSON API (OpenAPI at /docs).
 
     \b
     Example:
         policykb serve --index var/index --port 8000
+        policykb serve --index var/index --workers 2
     """
-    import logging
-    import threading
-    import time
+    from policykb.serving import run_serve
 
-    import uvicorn
-
-    from api.main import create_app
-    from api.server import server_config
-    from api.settings import Settings
-
-    # Access lines and generation switches (policykb.access, policykb.api) on stderr.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("policykb").setLevel(logging.INFO)
-    settings = Settings(index_dir=index_dir, corpus_dir=corpus, model=model)
-    server = uvicorn.Server(server_config(app := create_app(settings), settings, host, port))
-    click.echo(f"policykb: opening {index_dir} ...", err=True)
-
-    def announce() -> None:  # "ready" once it answers and has warmed up (api/main.py)
-        while not server.started and not server.should_exit:
-            time.sleep(0.1)
-        if server.started:
-            click.echo(f"policykb: answering on http://{host}:{port}/, warming up ...", err=True)
-            for thread in getattr(app.state, "warmers", ()):
-                thread.join()
-            click.echo(f"policykb: ready on http://{host}:{port}/")
-
-    threading.Thread(target=announce, daemon=True).start()
-    server.run()
+    run_serve(index_dir, corpus, model, host, port, workers)
 
 
 @cli.command()

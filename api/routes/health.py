@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
@@ -25,10 +27,10 @@ def health(request: Request) -> object:
             m = served.generation.manifest
             return {"status": "warming" if warming else "ok", "generation": served.generation.id,
                     "model": m["model"]["id"], "documents": m["counts"]["documents"],
-                    "passages": m["counts"]["passages"]}
+                    "passages": m["counts"]["passages"], "worker": os.getpid()}
     except Exception as exc:  # IndexNotFound: report, don't fail
         body = {"status": "unavailable", "generation": None,
-                "model": getattr(ctx.embedder, "model_id", None), "detail": str(exc)}
+                "model": getattr(ctx.embedder, "model_id", None), "detail": str(exc), "worker": os.getpid()}
         return JSONResponse(body, status_code=503)
 
 

@@ -59,8 +59,15 @@ def write_vector_index(index: faiss.Index, path: Path) -> None:
 
 
 def read_vector_index(path: Path) -> faiss.Index:
-    """Read a FAISS file; FAISS raises RuntimeError on truncated/garbled files, callers map it."""
-    index = faiss.read_index(str(path))
+    """Read a FAISS file memory-mapped; FAISS raises RuntimeError on truncated/garbled
+    files, callers map it.
+
+    IO_FLAG_MMAP_IFC maps the flat vectors (IndexFlat, and HNSW's storage) in place from the
+    page cache instead of copying them, so N server workers on one generation share one
+    copy. Plain IO_FLAG_MMAP only maps IVF lists and still copies these index types. A
+    generation is never modified, so a read-only mapping is safe.
+    """
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
     graph = inner_hnsw(index)
     if graph is not None:  # efSearch is not stored in the file
         graph.hnsw.efSearch = HNSW_EF_SEARCH
