@@ -252,13 +252,13 @@ class MilvusGeneration:
 
 
 def open_milvus_generation(client: Any, prefix: str, model_id: str | None = None,
-                           dim: int | None = None, own_client: bool = False
-                           ) -> MilvusGeneration:
-    """The generation the alias `prefix` names, its manifest checked against the model
-    and its row count against the manifest."""
+                           dim: int | None = None, own_client: bool = False,
+                           replicas: int | None = None) -> MilvusGeneration:
+    """The generation the alias `prefix` names (loaded as `replicas` replicas), its
+    manifest checked against the model and its row count against the manifest."""
     base = ms.require_served(client, prefix)
     for part in ms.PARTS:  # a no-op when loaded; after a Milvus Lite restart they are not
-        client.load_collection(base + part)
+        ms.load(client, base + part, replicas)
     store = MilvusStore(client, base, own_client)
     manifest = store.meta["manifest"]
     try:
