@@ -107,7 +107,11 @@ class MilvusStore:
         expr = ("" if within is None else within.expr if isinstance(within, FilteredIds)
                 else ms.ids_expr(within))
         hits = self._search(np.asarray(query, np.float32).tolist(), "vector", k, expr)
-        return [(int(h["id"]), float(h["distance"])) for h in hits]
+        # Exact ties (identical vectors: reprinted passages) come back from FAISS's flat
+        # index higher id first, from Milvus in no set order; ordering them as FAISS does
+        # keeps the same passage representing its duplicate group, so the same ranking.
+        return sorted(((int(h["id"]), float(h["distance"])) for h in hits),
+                      key=lambda hit: (-hit[1], -hit[0]))
 
     def dense_scores(self, ids: Sequence[int], query: np.ndarray) -> list[float]:
         if not ids:
