@@ -44,11 +44,14 @@ class Settings(BaseSettings):
     milvus_token: str | None = None
     milvus_db: str | None = None
     milvus_prefix: str = "policykb"  # the alias; collections are <prefix>_<generation>
+    milvus_shards: int | None = None  # num_shards of the collections a build creates
+    milvus_replicas: int | None = None  # replica_number when collections are loaded
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
 
     def backend_config(self) -> BackendConfig:
         return BackendConfig(self.backend, self.index_dir, self.milvus_uri, self.milvus_token,
-                             self.milvus_db, self.milvus_prefix)
+                             self.milvus_db, self.milvus_prefix, self.milvus_shards,
+                             self.milvus_replicas)
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

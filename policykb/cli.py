@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -111,45 +110,45 @@ def build(corpus: Path, index_dir: Path, model: str | None, wait: bool, no_cache
 @model_option
 @click.option("--wait", is_flag=True, help="Wait for a running build instead of refusing.")
 @verbose_option
-def update(corpus: Path, index_dir: Path, model: str | None, wait: bool, verbose: bool) -> None:
+@backend_options
+def update(corpus: Path, index_dir: Path, model: str | None, wait: bool, verbose: bool,
+           **backend: Any) -> None:
     """Refresh the index: embed only new or changed passages, drop deleted documents, and
-    list the documents added, changed and removed.
+    list the documents added, changed and removed. With --backend milvus the refreshed
+    local generation is then published to Milvus, as build does.
 
     \b
     Example:
         policykb update corpus/ --index var/index
+        policykb update corpus/ --backend milvus --milvus-uri var/milvus.db
     """
     from policykb.progress import load_model, quiet_libraries
 
     quiet_libraries(verbose)  # before the model libraries are imported
     from policykb.commands import run_build
 
-    run_build(corpus, index_dir, load_model(model), update=True, wait=wait, use_cache=True)
+    run_build(corpus, index_dir, load_model(model), update=True, wait=wait, use_cache=True,
+              backend=backend_config(index_dir, **backend))
 
 
 @cli.command()
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status(index_dir: Path, as_json: bool) -> None:
+@backend_options
+def status(index_dir: Path, as_json: bool, **backend: Any) -> None:
     """Show the current generation, its model, counts per language and document, sizes.
+    With --backend milvus: the alias, the collection it serves, its manifest and row counts.
 
     \b
     Example:
         policykb status --index var/index
+        policykb status --backend milvus --milvus-uri var/milvus.db
     """
     from policykb.commands import index_status
 
-    info = index_status(index_dir)
-    if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
-        return
-    for key, value in info.items():
-        if isinstance(value, dict):
-            click.echo(f"{key}:")
-            for k, v in value.items():
-                click.echo(f"  {k}: {v}")
-        else:
-            click.echo(f"{key}: {value}")
+    from policykb.render import print_status
+
+    print_status(index_status(index_dir, backend_config(index_dir, **backend)), as_json)
 
 
 @cli.command()

@@ -122,8 +122,13 @@ def echo_changes(changes: Any) -> None:
             click.echo(f"  {label:8} {name}")
 
 
-def index_status(index_dir: Path) -> dict[str, Any]:
-    """Generation, model, counts per language and document, and sizes of the current index."""
+def index_status(index_dir: Path, backend: Any = None) -> dict[str, Any]:
+    """Generation, model, counts per language and document, and sizes of the current index;
+    with a Milvus `backend`, what Milvus serves under its alias."""
+    if backend is not None and backend.name != "local":
+        from index.storage.backends import milvus_status
+
+        return milvus_status(backend)
     gen_id = gen.current_generation_id(index_dir)
     if gen_id is None:
         raise IndexNotFound(f"no index at {index_dir}: run `policykb build corpus/ --index {index_dir}`")

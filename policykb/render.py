@@ -1,7 +1,8 @@
-"""Terminal rendering of hits: the clause with its matched terms highlighted."""
+"""Terminal rendering of hits (the clause with its matched terms highlighted) and status."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -66,3 +67,17 @@ def print_hit(rank: int, hit: dict[str, Any], score: int | None = None,
         for tr in hit.get("translations", []):
             click.secho(f"   translated: {tr['source']} -> {tr['term']} ({tr['origin']}, "
                         f"weight {tr['weight']})", dim=True)
+
+
+def print_status(info: dict[str, Any], as_json: bool) -> None:
+    """`policykb status`: JSON, or one line per field and one indented line per entry."""
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    for key, value in info.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for k, v in value.items():
+                click.echo(f"  {k}: {v}")
+        else:
+            click.echo(f"{key}: {value}")

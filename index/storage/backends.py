@@ -5,7 +5,7 @@ a CURRENT pointer (index/storage/generation.py). "milvus" is a Milvus deployment
 Milvus Lite file when the URI is a local path, with an alias naming the served generation
 (index/storage/milvus_store.py). Settings come from the CLI's options or the environment:
 POLICYKB_BACKEND, POLICYKB_MILVUS_URI, POLICYKB_MILVUS_TOKEN, POLICYKB_MILVUS_DB,
-POLICYKB_MILVUS_PREFIX.
+POLICYKB_MILVUS_PREFIX, POLICYKB_MILVUS_SHARDS, POLICYKB_MILVUS_REPLICAS.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ class BackendConfig:
     milvus_token: str | None = None
     milvus_db: str | None = None
     milvus_prefix: str = "policykb"
+    # Passed to Milvus when a build creates a generation's collections (num_shards) and when
+    # they are loaded (replica_number); None leaves Milvus's defaults. Milvus Lite ignores both.
+    milvus_shards: int | None = None
+    milvus_replicas: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_dir", Path(self.index_dir))
@@ -56,9 +60,20 @@ class BackendConfig:
                "milvus_uri": os.environ.get("POLICYKB_MILVUS_URI"),
                "milvus_token": os.environ.get("POLICYKB_MILVUS_TOKEN"),
                "milvus_db": os.environ.get("POLICYKB_MILVUS_DB"),
-               "milvus_prefix": os.environ.get("POLICYKB_MILVUS_PREFIX", "policykb")}
+               "milvus_prefix": os.environ.get("POLICYKB_MILVUS_PREFIX", "policykb"),
+               "milvus_shards": _env_int("POLICYKB_MILVUS_SHARDS"),
+               "milvus_replicas": _env_int("POLICYKB_MILVUS_REPLICAS")}
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(index_dir=Path(index_dir), **env)
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def milvus_client(config: BackendConfig) -> Any:
@@ -97,7 +112,8 @@ def _milvus_current_id(config: BackendConfig) -> str | None:
 
     client = milvus_client(config)
     base = ms.served_collection(client, config.milvus_prefix)
-    return None if base is None else ms.meta_value(client, base, "generation")
+    return None if base is None else ms.meta_value(client, base, "generation",
+                                                   config.milvus_replicas)
 
 
 def load(config: BackendConfig, gen_id: str | None = None, model_id: str | None = None,
@@ -110,8 +126,9 @@ def load(config: BackendConfig, gen_id: str | None = None, model_id: str | None 
     # Milvus serves what the alias names; if it moved since `gen_id` was read, the newer
     # generation is the one to serve anyway.
     with _milvus_errors(config):
-        loaded: ServedGeneration = open_milvus_generation(milvus_client(config),
-                                                          config.milvus_prefix, model_id, dim)
+        loaded: ServedGeneration = open_milvus_generation(
+            milvus_client(config), config.milvus_prefix, model_id, dim,
+            replicas=config.milvus_replicas)
     return loaded
 
 
@@ -126,7 +143,8 @@ def publish(config: BackendConfig, gen_id: str | None = None, progress: Any = No
     with build_lock(config.index_dir, wait=True):
         local = gen.load_generation(config.index_dir, gen_id)
         try:
-            return publish_to(local, milvus_client(config), config.milvus_prefix, progress)
+            return publish_to(local, milvus_client(config), config.milvus_prefix, progress,
+                              shards=config.milvus_shards, replicas=config.milvus_replicas)
         finally:
             local.close()
 
@@ -135,3 +153,11 @@ def for_index(config: BackendConfig, index_dir: Path, name: str) -> BackendConfi
     """`config` for another local index (an evaluation set), under its own alias."""
     return replace(config, index_dir=Path(index_dir),
                    milvus_prefix=re.sub(r"\W", "_", f"{config.milvus_prefix}_{name}"))
+
+
+def milvus_status(config: BackendConfig) -> dict[str, Any]:
+    """The served Milvus generation: alias, collection, manifest and row counts."""
+    from index.storage.milvus_status import milvus_status as describe
+
+    with _milvus_errors(config):
+        return describe(milvus_client(config), config.milvus_prefix, config.milvus_replicas)

@@ -57,10 +57,25 @@ def served_collection(client: Any, prefix: str) -> str | None:
     return str(client.describe_alias(prefix)["collection_name"])
 
 
-def meta_value(client: Any, base: str, key: str) -> Any:
+def load(client: Any, name: str, replicas: int | None = None) -> None:
+    """Load a collection into the query nodes, `replicas` copies of it (Milvus's default, 1,
+    when None; Milvus Lite accepts any number and keeps one). A no-op when loaded."""
+    if replicas is None:
+        client.load_collection(name)
+    else:
+        client.load_collection(name, replica_number=replicas)
+
+
+def create_options(shards: int | None) -> dict[str, Any]:
+    """Keyword arguments of `create_collection`: the shard count when one is set (Milvus
+    Lite accepts it and keeps one shard)."""
+    return {} if shards is None else {"num_shards": shards}
+
+
+def meta_value(client: Any, base: str, key: str, replicas: int | None = None) -> Any:
     """One value of a generation's meta collection (loaded first: after a Milvus Lite
     restart collections come back released)."""
-    client.load_collection(base + "_meta")
+    load(client, base + "_meta", replicas)
     rows = client.query(base + "_meta", filter=f"key == {literal(key)}", output_fields=["value"])
     return json.loads(rows[0]["value"]) if rows else None
 

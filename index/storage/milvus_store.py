@@ -107,7 +107,11 @@ class MilvusStore:
         expr = ("" if within is None else within.expr if isinstance(within, FilteredIds)
                 else ms.ids_expr(within))
         hits = self._search(np.asarray(query, np.float32).tolist(), "vector", k, expr)
-        return [(int(h["id"]), float(h["distance"])) for h in hits]
+        # Exact ties (identical vectors: reprinted passages) come back from FAISS's flat
+        # index higher id first, from Milvus in no set order; ordering them as FAISS does
+        # keeps the same passage representing its duplicate group, so the same ranking.
+        return sorted(((int(h["id"]), float(h["distance"])) for h in hits),
+                      key=lambda hit: (-hit[1], -hit[0]))
 
     def dense_scores(self, ids: Sequence[int], query: np.ndarray) -> list[float]:
         if not ids:
@@ -252,13 +256,13 @@ class MilvusGeneration:
 
 
 def open_milvus_generation(client: Any, prefix: str, model_id: str | None = None,
-                           dim: int | None = None, own_client: bool = False
-                           ) -> MilvusGeneration:
-    """The generation the alias `prefix` names, its manifest checked against the model
-    and its row count against the manifest."""
+                           dim: int | None = None, own_client: bool = False,
+                           replicas: int | None = None) -> MilvusGeneration:
+    """The generation the alias `prefix` names (loaded as `replicas` replicas), its
+    manifest checked against the model and its row count against the manifest."""
     base = ms.require_served(client, prefix)
     for part in ms.PARTS:  # a no-op when loaded; after a Milvus Lite restart they are not
-        client.load_collection(base + part)
+        ms.load(client, base + part, replicas)
     store = MilvusStore(client, base, own_client)
     manifest = store.meta["manifest"]
     try:

@@ -31,21 +31,24 @@ Progress = Callable[[str, int, int], None]
 
 
 def publish(local: Any, client: Any, prefix: str = "policykb",
-            progress: Progress | None = None) -> str:
+            progress: Progress | None = None, shards: int | None = None,
+            replicas: int | None = None) -> str:
     """Copy a loaded local generation (`generation.Generation`) to Milvus and switch to it.
 
-    Returns the name of the passages collection now served under the alias `prefix`.
+    New collections get `shards` shards and are loaded as `replicas` replicas (Milvus's
+    defaults when None). Returns the name of the passages collection now served under the
+    alias `prefix`.
     """
     served = ms.served_collection(client, prefix)
-    keep = {n for n in (served, _previous(client, served)) if n}
+    keep = {n for n in (served, _previous(client, served, replicas)) if n}
     drop_generations(client, prefix, keep)  # leftovers of failed or killed builds
     base = ms.collection_name(prefix, local.id)
     if base == served:
         return base  # already served
     try:
         if base not in keep:  # the previous generation (switching back) is still there
-            _write(client, base, local, served, progress)
-        verify(client, base, local)
+            _write(client, base, local, served, progress, shards)
+        verify(client, base, local, replicas)
     except BaseException:
         drop_generations(client, prefix, keep)
         raise
@@ -57,8 +60,8 @@ def publish(local: Any, client: Any, prefix: str = "policykb",
     return base
 
 
-def _previous(client: Any, served: str | None) -> str | None:
-    return None if served is None else ms.meta_value(client, served, "previous")
+def _previous(client: Any, served: str | None, replicas: int | None) -> str | None:
+    return None if served is None else ms.meta_value(client, served, "previous", replicas)
 
 
 def drop_generations(client: Any, prefix: str, keep: set[str]) -> list[str]:
@@ -73,7 +76,7 @@ def drop_generations(client: Any, prefix: str, keep: set[str]) -> list[str]:
 
 
 def _write(client: Any, base: str, local: Any, previous: str | None,
-           progress: Progress | None) -> None:
+           progress: Progress | None, shards: int | None = None) -> None:
     store: LocalStore = local.store
     dim = int(local.manifest["model"]["dim"])
     ids = store.passage_ids()
@@ -81,7 +84,8 @@ def _write(client: Any, base: str, local: Any, previous: str | None,
     for part in ms.PARTS:
         client.create_collection(base + part, schema=ms.aux_schema(part, dim) if part else
                                  ms.passage_schema(dim),
-                                 index_params=ms.index_params(client, part, flat))
+                                 index_params=ms.index_params(client, part, flat),
+                                 **ms.create_options(shards))
     terms = store.term_stats()
     vocab = {term: i for i, (term, _) in enumerate(terms)}
     _insert(client, base + "_terms", [{"term": t, "docs": d, "dim": i, "unused": [0.0, 0.0]}
@@ -166,12 +170,12 @@ def count(client: Any, name: str) -> int:
     return int(client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
 
 
-def verify(client: Any, base: str, local: Any) -> None:
+def verify(client: Any, base: str, local: Any, replicas: int | None = None) -> None:
     """Counts of every collection against the local generation; a sample of vectors
     read back equal to the FAISS ones. Raises IndexCorrupt otherwise."""
     store: LocalStore = local.store
     for part in ms.PARTS:  # a kept generation may come back released after a restart
-        client.load_collection(base + part)
+        ms.load(client, base + part, replicas)
     ids = store.passage_ids()
     n_sents = sum(len(v) for v in store.sentences(ids).values()) if ids else 0
     expected = {"": len(ids), "_terms": len(store.term_stats()), "_sents": n_sents}
