@@ -4,7 +4,8 @@ For each BEIR set indexed by `policykb eval` (under --work), every dev question 
 twice: the full ranking (no relevance rule, as `policykb eval` ranks) and the result set a
 user gets. Prints the share of questions whose answer (a relevant document in the top 100
 of the full ranking) is still in the result set, and nDCG@10 of the result set's ranking
-against the full one.
+against the full one; the same for the even and the odd half of the questions (by
+position in queries.jsonl), so a constant fitted on one half can be checked on the other.
 
     python benchmarks/result_set_recall.py ../shared/eval/parsinlu-fa --work var/eval
 """
@@ -34,6 +35,28 @@ def docs_of(pool: list) -> list[str]:
     return list(seen)
 
 
+def score_set(searcher: Searcher, beir) -> list[dict[str, float]]:
+    """Per query (in file order): answerable, kept, nDCG@10 full and of the result set."""
+    out = []
+    for qid, q in beir.queries.items():
+        rel = beir.qrels[qid]
+        req = SearchRequest.model_validate({"q": q["text"][:1000]})
+        full = docs_of(searcher.result_set(req, depth=100, floor=False))[:100]
+        shown = docs_of(searcher.result_set(req, depth=100))
+        answerable = any(rel.get(d, 0) > 0 for d in full)
+        out.append({"answerable": answerable,
+                    "kept": answerable and any(rel.get(d, 0) > 0 for d in shown),
+                    "full": ndcg_at(full, rel, 10), "shown": ndcg_at(shown, rel, 10)})
+    return out
+
+
+def summary(rows: list[dict[str, float]]) -> str:
+    answerable, kept = sum(r["answerable"] for r in rows), sum(r["kept"] for r in rows)
+    full, shown = (sum(r[key] for r in rows) / len(rows) for key in ("full", "shown"))
+    return (f"answers kept {kept}/{answerable} ({100 * kept / max(answerable, 1):.1f}%)"
+            f"  nDCG@10 full {full:.4f} -> result set {shown:.4f} ({shown - full:+.4f})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("sets", nargs="+", type=Path)
@@ -45,21 +68,11 @@ def main() -> None:
         gen = load_generation(args.work / beir.name, model_id=embedder.model_id, dim=embedder.dim)
         searcher = Searcher(gen, embedder)
         searcher.prime_queries([q["text"] for q in beir.queries.values()])
-        answerable = kept = 0
-        full_ndcg = kept_ndcg = 0.0
-        for qid, q in beir.queries.items():
-            rel = beir.qrels[qid]
-            req = SearchRequest.model_validate({"q": q["text"][:1000]})
-            full = docs_of(searcher.result_set(req, depth=100, floor=False))[:100]
-            shown = docs_of(searcher.result_set(req, depth=100))
-            full_ndcg += ndcg_at(full, rel, 10)
-            kept_ndcg += ndcg_at(shown, rel, 10)
-            if any(rel.get(d, 0) > 0 for d in full):
-                answerable += 1
-                kept += any(rel.get(d, 0) > 0 for d in shown)
-        n = len(beir.queries)
-        print(f"{beir.name:14} answers kept {kept}/{answerable} ({100 * kept / answerable:.1f}%)"
-              f"  nDCG@10 full {full_ndcg / n:.4f} -> result set {kept_ndcg / n:.4f}")
+        rows = score_set(searcher, beir)
+        print(f"{beir.name:14} {summary(rows)}")
+        # Halves by position in queries.jsonl: fit a constant on one, check it on the other.
+        for half in (0, 1):
+            print(f"{'':14} {('even', 'odd')[half]:>4} half: {summary(rows[half::2])}")
         gen.close()
 
 

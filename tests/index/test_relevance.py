@@ -3,6 +3,8 @@ the fixture index: gibberish gets nothing, known answers stay."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -41,11 +43,37 @@ def test_same_language_needs_a_higher_cosine_than_cross_language():
 
 def test_lexical_coverage_lowers_the_floor():
     cos = floor_of("fa", "fa", P) - P.lexical_drop / 2
-    cov = np.array([0.0, P.min_coverage, 1.0])
-    assert relevant(np.full(3, cos), cov, ["fa"] * 3, "fa", P).tolist() == [False, True, True]
+    # One candidate per pool: in one pool the others would be neighbours of the kept ones.
+    assert [relevant(np.array([cos]), np.array([c]), ["fa"], "fa", P)[0]
+            for c in (0.0, P.min_coverage, 1.0)] == [False, True, True]
     # Coverage never rescues a cosine below the lowered floor.
     low = floor_of("fa", "fa", P) - P.lexical_drop - 0.01
     assert not relevant(np.array([low]), np.ones(1), ["fa"], "fa", P)[0]
+
+
+def test_a_relevant_passage_brings_its_near_ties_in_the_query_language():
+    floor, margin = floor_of("fa", "fa", P), P.neighbour_margin["fa"]
+    cos = np.array([floor + 0.01, floor + 0.01 - margin, floor - 0.05, floor + 0.01 - margin])
+    strict_cross = replace(P, cross={**P.cross, "fa": 0.99})  # no Chinese answer
+    keep = relevant(cos, np.zeros(4), ["fa", "fa", "fa", "zh"], "fa", strict_cross)
+    # The tie joins; a passage far below does not, nor a tie in another language.
+    assert keep.tolist() == [True, True, False, False]
+    # Neighbours of nothing: a pool without a relevant passage stays empty.
+    assert not relevant(cos[1:], np.zeros(3), ["fa"] * 3, "fa", P).any()
+
+
+def test_crowded_languages_get_no_neighbours():
+    # Chinese cosines crowd: a margin there doubled the result sets (RelevanceParams).
+    assert P.neighbour_margin.get("zh", 0.0) == 0.0
+    floor = floor_of("zh", "zh", P)
+    cos = np.array([floor + 0.001, floor - 0.001])
+    assert relevant(cos, np.zeros(2), ["zh", "zh"], "zh", P).tolist() == [True, False]
+
+
+def test_non_words_get_no_neighbours():
+    cos = np.array([0.95, 0.949])
+    keep = relevant(cos, np.array([1.0, 0.0]), ["en", "en"], "en", P, letters=1.5)
+    assert keep.tolist() == [True, False]
 
 
 def test_non_words_keep_only_literal_matches():
