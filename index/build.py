@@ -58,7 +58,10 @@ class BuildSettings:
     context: str = "none"
     vector_kind: str = "auto"
     sentence_vectors: bool = True  # per-sentence vectors for clause selection
-    language_axes: bool = True  # remove language identity from vectors (query/language_axes.py)
+    # Remove language identity from vectors (query/language_axes.py). Opt-in: it lifts
+    # cross-language retrieval but the relevance floors were calibrated without it.
+    language_axes: bool = field(default_factory=lambda: os.environ.get(
+        "POLICYKB_LANGUAGE_AXES", "") in ("1", "true", "yes"))
     topics_file: str | None = None  # taxonomy (corpus/topics.json) for topic tagging
 
 

@@ -6,9 +6,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from index.build import BuildSettings, build_index
 from index.query import language_axes as la
 from index.query.request import SearchRequest
+from index.query.search import Searcher
 from index.storage.generation import load_generation
+
+
+@pytest.fixture(scope="module")
+def axes_index(tmp_path_factory, fixture_corpus, embedder):
+    """The fixture corpus built with the axes (opt-in; vectors come from the test cache)."""
+    index_dir = tmp_path_factory.mktemp("axes") / "index"
+    build_index(fixture_corpus, index_dir, embedder, settings=BuildSettings(language_axes=True))
+    loaded = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture(scope="module")
+def axes_searcher(axes_index, embedder):
+    return Searcher(axes_index, embedder)
 
 
 def test_fit_axes_are_orthonormal_and_span_the_mean_differences():
@@ -52,25 +69,26 @@ def test_shipped_axes_belong_to_the_default_model(embedder):
     assert axes.shape == (2, embedder.dim)
 
 
-def test_fixture_generation_stores_its_axes_and_applies_them_to_passages_and_queries(
-        fixture_index, embedder, searcher):
-    loaded = load_generation(fixture_index, model_id=embedder.model_id, dim=embedder.dim)
-    try:
-        axes = la.axes_from_manifest(loaded.manifest)
-        assert axes is not None and axes.shape == (2, embedder.dim)
-        ids = loaded.store.passage_ids()[:20]
-        plan = searcher.plan("conditions for receiving unemployment insurance benefits")
-        assert abs(float(np.linalg.norm(plan.vector)) - 1) < 1e-4
-        assert np.abs(axes @ plan.vector).max() < 1e-4  # the query: no language component
-        # The passages too: a passage's stored score for a vector along an axis is ~0.
-        for axis in axes:
-            assert max(abs(s) for s in loaded.store.dense_scores(ids, axis)) < 1e-4
-    finally:
-        loaded.close()
+def test_default_build_has_no_axes(searcher):
+    assert la.axes_from_manifest(searcher.gen.manifest) is None
+    assert searcher._axes is None
 
 
-def test_english_question_reaches_the_chinese_article_by_meaning_alone(searcher):
+def test_generation_stores_its_axes_and_applies_them_to_passages_and_queries(
+        axes_index, axes_searcher, embedder):
+    axes = la.axes_from_manifest(axes_index.manifest)
+    assert axes is not None and axes.shape == (2, embedder.dim)
+    ids = axes_index.store.passage_ids()[:20]
+    plan = axes_searcher.plan("conditions for receiving unemployment insurance benefits")
+    assert abs(float(np.linalg.norm(plan.vector)) - 1) < 1e-4
+    assert np.abs(axes @ plan.vector).max() < 1e-4  # the query: no language component
+    # The passages too: a passage's stored score for a vector along an axis is ~0.
+    for axis in axes:
+        assert max(abs(s) for s in axes_index.store.dense_scores(ids, axis)) < 1e-4
+
+
+def test_english_question_reaches_the_chinese_article_by_meaning_alone(axes_searcher):
     """Dense only, no lexical help: the Chinese unemployment-insurance article is found."""
-    page = searcher.search(SearchRequest(q="conditions for receiving unemployment insurance "
+    page = axes_searcher.search(SearchRequest(q="conditions for receiving unemployment insurance "
                                            "benefits", mode="dense", lang=["zh"], k=10))
     assert any("失业" in hit["text"] for hit in page.hits[:5]), [h["text"][:40] for h in page.hits]
