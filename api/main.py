@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from index.query.warm import start_warming
 from index.model.protocol import Embedder
 
 log = logging.getLogger("policykb.api")
+WARM_AFTER_S = 0.3  # after the lifespan: uvicorn binds and listens meanwhile
 
 __all__ = ["SECURITY_HEADERS", "create_app"]
 
@@ -48,12 +50,19 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                            settings.backend_config())
         jobs = JobRunner(settings.corpus_dir, settings.index_dir, emb, on_done=state.reload)
         app.state.ctx = ctx = AppContext(settings, state, emb, jobs)
-        # The dictionaries and the query model load in the background: the server answers
-        # at once, /api/health says "warming" meanwhile, and a first search waits for
-        # what it needs (api/routes/health.py).
-        app.state.warmers = start_warming(emb, full_dictionary=True)
         if not state.reload() and state.error:
             log.warning("starting without an index: %s", state.error)
+        # The dictionaries and the query model load in the background: the server answers
+        # at once, /api/health says "warming" meanwhile, and a first search waits for
+        # what it needs (api/routes/health.py). They start once the server listens: their
+        # loads hold the GIL for seconds (marshal, pickle) and delayed the first answer.
+        app.state.warmers, app.state.warm_started = [], False
+
+        def warm() -> None:
+            app.state.warmers = start_warming(emb, full_dictionary=True)
+            app.state.warm_started = True
+
+        asyncio.get_running_loop().call_later(WARM_AFTER_S, warm)
         yield
         ctx.search_pool.shutdown(wait=False, cancel_futures=True)
         state.close()

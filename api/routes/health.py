@@ -21,7 +21,9 @@ def health(request: Request) -> object:
     dictionaries and the query model load in the background after a start; then "ok"."""
     ctx = context(request)
     ctx.state.maybe_reload(ctx.settings.reload_poll_s)
-    warming = any(t.is_alive() for t in getattr(request.app.state, "warmers", ()))
+    state = request.app.state
+    warming = not getattr(state, "warm_started", True) or any(
+        t.is_alive() for t in getattr(state, "warmers", ()))
     try:
         with ctx.state.use() as served:
             m = served.generation.manifest
