@@ -33,6 +33,9 @@ def run_serve(index_dir: Path, corpus: Path, model: str | None, host: str, port:
     plural = f" in {workers} worker processes" if workers > 1 else ""
     click.echo(f"policykb: loading the model and {index_dir}{plural} ...", err=True)
     if workers > 1:
+        # Each worker's OpenMP pools (the query engine, FAISS) would otherwise each start one
+        # thread per core: N workers on the same cores then oversubscribe them.
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
         stop = threading.Event()
         announce_when_answering(host, port, workers, stop.is_set)
         try:
