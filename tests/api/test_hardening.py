@@ -133,7 +133,8 @@ def test_reindex_job_shows_a_stage_from_the_start(tmp_path, fixture_index, fixtu
     admin = {"X-Admin-Key": ADMIN}
     with running(settings, embedder) as base, client_from(base, "127.0.0.20") as c:
         job = c.post("/api/admin/reindex", json={"mode": "update"}, headers=admin).json()
-        assert job["stage"] and job["state"] == "running"
+        # An unchanged corpus can finish before the response is sent (index/snapshot.py).
+        assert job["stage"] and job["state"] in ("running", "done"), job
         now = c.get(f"/api/admin/jobs/{job['id']}", headers=admin).json()
         assert now["stage"], now
         deadline = time.monotonic() + 120
