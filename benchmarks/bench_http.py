@@ -15,61 +15,25 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from benchmarks.bench_search import QUERIES  # noqa: E402
+from benchmarks.http_clients import run_clients, wait_until_answers  # noqa: E402
 from benchmarks.synthetic import build_synthetic  # noqa: E402
 
 
 def start_server(index_dir: Path, port: int) -> tuple[subprocess.Popen, float]:
     env = dict(os.environ, POLICYKB_SEARCH_RATE_PER_MINUTE="100000000",
                POLICYKB_SEARCH_BURST="1000000")
-    t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", "from policykb.cli import main; main()",
                              "serve", "--index", str(index_dir), "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc, time.perf_counter() - t
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError("server exited during start")
-        time.sleep(0.1)
-
-
-def load(port: int, clients: int, per_client: int) -> tuple[list[float], float]:
-    latencies: list[float] = []
-    lock = threading.Lock()
-
-    def client(cid: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
-            for i in range(per_client):
-                q = f"{QUERIES[(cid + i) % len(QUERIES)]} {cid}-{i}"
-                t = time.perf_counter()
-                r = c.get("/api/search", params={"q": q, "k": 10})
-                dt = (time.perf_counter() - t) * 1e3
-                assert r.status_code == 200, r.text
-                with lock:
-                    latencies.append(dt)
-
-    t = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    return latencies, time.perf_counter() - t
+    return proc, wait_until_answers(proc, f"http://127.0.0.1:{port}/api/health")
 
 
 def main() -> None:
@@ -87,15 +51,16 @@ def main() -> None:
         build_synthetic(index_dir, args.size, Embedder())
     proc, cold = start_server(index_dir, args.port)
     try:
-        load(args.port, args.clients, 5)  # warm-up
-        lat, wall = load(args.port, args.clients, args.requests // args.clients)
+        run_clients(args.port, "/api/search", "q", "k", args.clients, 5, "warm")
+        load = run_clients(args.port, "/api/search", "q", "k", args.clients,
+                           args.requests // args.clients)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    a = np.array(lat)
+    a = np.array(load.latencies_ms)
     print(f"passages={args.size} clients={args.clients} requests={len(a)} cold_start={cold:.1f}s")
     print(f"p50={np.percentile(a, 50):.1f}ms p95={np.percentile(a, 95):.1f}ms "
-          f"p99={np.percentile(a, 99):.1f}ms throughput={len(a) / wall:.1f} req/s "
+          f"p99={np.percentile(a, 99):.1f}ms throughput={len(a) / load.wall_s:.1f} req/s "
           f"(goal p50 <= 25 ms, p95 <= 60 ms)")
 
 

@@ -23,20 +23,17 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from benchmarks.bench_search import QUERIES  # noqa: E402
+from benchmarks.http_clients import run_clients, wait_until_answers  # noqa: E402
 from benchmarks.synthetic import build_synthetic  # noqa: E402
 
 CLIENTS = (1, 8)
@@ -58,21 +55,11 @@ class Server:
 
 
 def start(server: Server, argv: list[str], env: dict[str, str]) -> None:
-    started = time.perf_counter()
     server.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
-    while True:
-        try:
-            r = httpx.get(f"http://127.0.0.1:{server.port}{server.path}",
-                          params={server.q: "warm up", server.k: 1}, timeout=5)
-            if r.status_code == 200:
-                server.cold_s = time.perf_counter() - started
-                return
-        except httpx.TransportError:
-            pass
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"{server.name} exited during start")
-        time.sleep(0.2)
+    server.cold_s = wait_until_answers(
+        server.proc, f"http://127.0.0.1:{server.port}{server.path}",
+        {server.q: "warm up", server.k: 1}, server.name)
 
 
 def stop(server: Server) -> None:
@@ -81,32 +68,13 @@ def stop(server: Server) -> None:
         server.proc.wait(timeout=60)
 
 
-def run_clients(server: Server, clients: int, per_client: int, tag: str,
-                record: bool = True) -> None:
-    latencies: list[float] = []
-    lock = threading.Lock()
-
-    def client(cid: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=60) as c:
-            for i in range(per_client):
-                q = f"{QUERIES[(cid + i) % len(QUERIES)]} {tag}-{cid}-{i}"
-                t = time.perf_counter()
-                r = c.get(server.path, params={server.q: q, server.k: 10})
-                dt = (time.perf_counter() - t) * 1e3
-                assert r.status_code == 200, r.text[:300]
-                with lock:
-                    latencies.append(dt)
-                    server.workers[r.headers.get("x-worker", "-")] += record
-
-    t = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+def measure(server: Server, clients: int, per_client: int, tag: str,
+            record: bool = True) -> None:
+    load = run_clients(server.port, server.path, server.q, server.k, clients, per_client, tag)
     if record:
-        server.wall[clients] += time.perf_counter() - t
-        server.latencies.setdefault(clients, []).extend(latencies)
+        server.wall[clients] += load.wall_s
+        server.latencies.setdefault(clients, []).extend(load.latencies_ms)
+        server.workers.update(load.workers)
 
 
 def pss_mib(root_pid: int) -> float:
@@ -212,11 +180,11 @@ def main() -> None:
     try:
         for server, argv, env in plan:  # one at a time: cold starts do not compete
             start(server, argv, env)
-            run_clients(server, 8, 3, "warm", record=False)
+            measure(server, 8, 3, "warm", record=False)
         for r in range(args.rounds):
             for server in servers[r % len(servers):] + servers[: r % len(servers)]:
-                run_clients(server, 1, args.per_client_1, f"r{r}")
-                run_clients(server, 8, args.per_client_8, f"r{r}")
+                measure(server, 1, args.per_client_1, f"r{r}")
+                measure(server, 8, args.per_client_8, f"r{r}")
         for s in servers:
             s.memory = pss_mib(s.proc.pid) if s.proc else 0.0
     finally:
