@@ -38,13 +38,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.bm25 import Bm25  # noqa: E402
-from index.evaluate import DEPTH, load_beir, ndcg_at  # noqa: E402
-from index.fusion import FusionParams  # noqa: E402
-from index.embed import default_token_counter  # noqa: E402
+from index.evaluation.beir import load_beir  # noqa: E402
+from index.evaluation.metrics import DEPTH, ndcg_at  # noqa: E402
+from index.model.tokens import default_token_counter  # noqa: E402
+from index.query.bm25 import Bm25  # noqa: E402
+from index.query.fusion import FusionParams  # noqa: E402
 from index.query.relevance import (RelevanceParams, idf_coverage,  # noqa: E402
                                    letters_per_token, query_language, relevant)
-from index.search import relevance_floor  # noqa: E402
+from index.query.results import relevance_floor  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MAIN = Path("/work/main")
@@ -158,23 +159,26 @@ class Record:
 
 
 def collect(index_dir: Path, queries: list[dict], embedder) -> list[Record]:
-    """Search every query once (floor off) and keep its pool's signals."""
-    from index import lexical
-    from index.generation import load_generation
-    from index.search import SearchRequest, Searcher, collapse_duplicates
+    """Search every query once (floor off) and keep its pool's signals.
+
+    The query's own terms only (crosslingual=False), as when the rule was calibrated:
+    the recorded per-term BM25 and coverage are of those terms."""
+    from index.query.request import SearchRequest
+    from index.query.search import Searcher
+    from index.storage.generation import load_generation
 
     gen = load_generation(index_dir, model_id=embedder.model_id, dim=embedder.dim)
-    searcher, bm25 = Searcher(gen, embedder), Bm25(gen.store)
+    searcher, bm25 = Searcher(gen, embedder, crosslingual=False), Bm25(gen.store)
     searcher.prime_queries([q["text"] for q in queries])
     n = max(gen.store.stats_passages(), 1)
     out = []
     for q in queries:
-        req = SearchRequest(query=q["text"], k=DEPTH * 2, floor=False)
-        terms = lexical.query_terms(q["text"])
-        pool = collapse_duplicates(searcher.candidates(req, terms))
+        plan = searcher.plan(q["text"])  # terms: lexical.query_terms; their term_docs
+        pool = searcher.result_set(SearchRequest(q=q["text"]), plan, depth=DEPTH * 2,
+                                   floor=False)
+        terms, df = plan.terms, plan.term_docs
         ids = [c.id for c in pool]
-        per_term = [bm25.scores((t,), ids) for t in terms]
-        df = gen.store.term_docs(list(terms))
+        per_term = [bm25.scores((t,), ids, df) for t in terms]
         out.append(Record(
             q["text"], q["lang"], q.get("kind", "dev"),
             np.array([c.dense for c in pool]), np.array([c.lexical for c in pool]),
@@ -372,7 +376,7 @@ def main() -> None:
         NONSENSE.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n"
                                     for q in generate()), encoding="utf-8")
         return
-    from index.embed import Embedder
+    from index.model.embed import Embedder
 
     dev, junk = load_all(Embedder)
     if args.grid:
