@@ -114,12 +114,15 @@ def corpus_check(embedder: Any, params: Any) -> None:
     linking the whole corpus the way the build would (see the report in index/parallels)."""
     from index.enrich.duplicates import duplicate_groups
     from index.enrich.parallels import content_vectors, link_parallels
-    from ingest.text.sentences import sentence_vectors_by_row, sentences_to_embed
+    from ingest.text.sentences import sentence_spans
 
     rows, vecs = corpus_rows(embedder)
-    sentences = sentences_to_embed(rows, include_single=True)
-    svecs = cached_vectors([t for *_, t in sentences], embedder, SENTENCE_CACHE)
-    by_row = sentence_vectors_by_row(rows, sentences, svecs, vecs)
+    # Every sentence of every passage (single-sentence passages too: the vectors must be
+    # free of the title context the passage vectors carry), embedded on its own.
+    spans = [sentence_spans(r["text"], r.get("language") or "und") for r in rows]
+    svecs = cached_vectors([r["text"][s:e] for r, sp in zip(rows, spans) for s, e in sp],
+                           embedder, SENTENCE_CACHE)
+    by_row = sentence_vectors_by_row(spans, svecs, vecs)
     groups = duplicate_groups(rows, vecs)
     late = late_chunks(rows, embedder)
     variants = {
@@ -132,6 +135,15 @@ def corpus_check(embedder: Any, params: Any) -> None:
     for name, links in variants.items():
         print(f"\n{name}:")
         _report_seed_links(rows, links)
+
+
+def sentence_vectors_by_row(spans: list[list[tuple[int, int]]], sentence_vecs: np.ndarray,
+                            passage_vecs: np.ndarray) -> list[np.ndarray]:
+    """Row-aligned (m_i, dim) sentence vectors, in text order (`sentence_vecs` holds every
+    row's sentences in row order); a row without sentences gets its passage vector."""
+    ends = np.cumsum([len(sp) for sp in spans], dtype=np.int64)
+    return [sentence_vecs[e - len(sp) : e] if sp else passage_vecs[i : i + 1]
+            for i, (sp, e) in enumerate(zip(spans, ends, strict=True))]
 
 
 def late_chunks(rows: list[dict[str, Any]], embedder: Any) -> list[np.ndarray]:
