@@ -188,8 +188,7 @@ class Searcher:
         lex: dict[int, float] = {}
         if match_pool and mode != "dense":
             k = max(p.lexical_pool, depth)
-            for langs in self._language_filters():
-                lex.update(self.store.lexical(match_pool, k, langs))
+            lex = dict(self.store.lexical_pools(match_pool, k, self._pool_languages()))
         dense_hits = sorted(dense.items(), key=lambda kv: -kv[1])
         lex_hits = sorted(lex.items(), key=lambda kv: -kv[1])
         if mode == "dense":
@@ -198,17 +197,17 @@ class Searcher:
             return [Candidate(i, 0.0, s, s) for i, s in lex_hits]
         return self._fuse(plan, dense_hits, lex_hits, exact, floor)
 
-    def _language_filters(self) -> list[dict[str, list[str]]]:
-        """One pool over everything, plus one per language when the index holds several:
-        an answer in a language the model ranks lower still reaches the result set."""
+    def _pool_languages(self) -> list[str]:
+        """Languages with a pool of their own beside the overall one (if several): an
+        answer in a language the model ranks lower still reaches the result set."""
         langs = sorted(self.gen.manifest.get("counts", {}).get("by_language", {}))
-        return [{}] + ([{"lang": [lang]} for lang in langs] if len(langs) > 1 else [])
+        return langs if len(langs) > 1 else []
 
     def _language_pools(self) -> list[list[int] | None]:
         """The ids each dense pool searches within (None: all), computed once."""
         if self._pools is None:
-            self._pools = [self.store.filter_ids(f) if f else None
-                           for f in self._language_filters()]
+            self._pools = [None] + [self.store.filter_ids({"lang": [lang]})
+                                    for lang in self._pool_languages()]
         return self._pools
 
     def _selective(self, plan: QueryPlan) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from index.storage import milvus_schema as ms
 from index.storage.milvus_cache import CANDIDATE_FIELDS, POOL_FIELDS, CandidateCache
 from index.storage.generation import check_model
 from index.storage.milvus_writer import count, idf
+from index.storage.protocol import pools_one_by_one
 
 CHUNK = 1000  # ids per `id in [...]` query
 QUERY_MAX = 16_384  # Milvus's cap on limit (and offset + limit)
@@ -147,6 +148,10 @@ class MilvusStore:
                 date_from: str | None = None, date_to: str | None = None
                 ) -> list[tuple[int, float]]:
         return self._sparse(match, limit, ms.filter_expr(filters, date_from, date_to))
+
+    def lexical_pools(self, match: str, limit: int, languages: Sequence[str]
+                      ) -> list[tuple[int, float]]:
+        return pools_one_by_one(self, match, limit, languages)
 
     def lexical_for(self, match: str, ids: Sequence[int]) -> list[tuple[int, float]]:
         out: list[tuple[int, float]] = []

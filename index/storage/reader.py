@@ -19,9 +19,10 @@ import faiss
 import numpy as np
 
 from index.storage import schema as sql
-from index.storage.vectors import search_vectors, stored_ids
+from index.storage.vectors import id_selector, search_vectors, stored_ids
 
 CHUNK = 900  # ids per IN (...): under SQLite's default limit of 999 variables
+SELECTOR_KEPT_FROM = 1000  # id lists this long keep their FAISS selector between searches
 Filters = dict[str, list[str]]
 
 
@@ -36,6 +37,7 @@ class LocalStore:
         self._lock = threading.Lock()
         self._passage_count: int | None = None
         self._fts_totals: tuple[int, float] | None = None
+        self._selectors: dict[int, tuple[Sequence[int], Any]] = {}
 
     # -- connections -----------------------------------------------------------------------
 
@@ -80,7 +82,17 @@ class LocalStore:
                      ) -> list[tuple[int, float]]:
         """Top-k (passage id, cosine) for a unit query vector, optionally among `within`."""
         assert self.vectors is not None, "opened without vectors"
-        return search_vectors(self.vectors, query, k, within)
+        selector = None
+        if within is not None and len(within) > SELECTOR_KEPT_FROM:
+            # Searches pass the same language pools each time: build their selector once.
+            kept = self._selectors.get(id(within))
+            if kept is None or kept[0] is not within:
+                with self._lock:
+                    if len(self._selectors) >= 64:
+                        self._selectors.clear()
+                    kept = self._selectors[id(within)] = (within, id_selector(within))
+            selector = kept[1]
+        return search_vectors(self.vectors, query, k, within, selector)
 
     def dense_scores(self, ids: Sequence[int], query: np.ndarray) -> list[float]:
         """Cosines of the given passages with a unit query vector (stored vectors)."""
@@ -109,6 +121,17 @@ class LocalStore:
         else:
             rows = self._rows(sql.SELECT_LEXICAL, (match, limit))
         return [(r[0], r[1]) for r in rows]
+
+    def lexical_pools(self, match: str, limit: int, languages: Sequence[str]
+                      ) -> list[tuple[int, float]]:
+        """The BM25 top `limit` overall and in each of `languages`, in one walk of the
+        MATCH: a passage has one language, so the overall top is among the languages' tops."""
+        rows = self._rows(sql.SELECT_LEXICAL_BY_LANGUAGE, (match, limit))
+        overall = sorted(rows, key=lambda r: (-r[1], r[0]))[:limit]
+        hits = {r[0]: r[1] for r in overall}
+        wanted = set(languages)
+        hits.update((r[0], r[1]) for r in rows if r[2] in wanted)
+        return list(hits.items())
 
     def lexical_for(self, match: str, ids: Sequence[int]) -> list[tuple[int, float]]:
         """BM25 of specific passages by FTS5 itself (generations without term_stats)."""

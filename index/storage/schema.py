@@ -56,6 +56,15 @@ SELECT_LEXICAL = (
     "SELECT rowid, -bm25(passages_fts) AS score FROM passages_fts "
     "WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts) LIMIT ?"
 )
+# Each language's top `limit` in one walk of the MATCH (bm25() cannot sit in a window
+# function, hence the materialised hits).
+SELECT_LEXICAL_BY_LANGUAGE = (
+    "WITH hits AS MATERIALIZED (SELECT rowid AS id, -bm25(passages_fts) AS score "
+    "FROM passages_fts WHERE passages_fts MATCH ?) "
+    "SELECT id, score, language FROM (SELECT h.id, h.score, p.language, row_number() OVER "
+    "(PARTITION BY p.language ORDER BY h.score DESC, h.id) AS rank "
+    "FROM hits h JOIN passages p ON p.id = h.id) WHERE rank <= ?"
+)
 SELECT_LEXICAL_FILTERED = (
     "SELECT f.rowid, -bm25(passages_fts) AS score FROM passages_fts f "
     "JOIN passages p ON p.id = f.rowid JOIN documents d ON d.id = p.doc_id "
@@ -91,8 +100,10 @@ SELECT_DOC_PASSAGES = (
     "WHERE doc_id = ? ORDER BY ordinal"
 )
 # (doc_id, ordinal) pairs of many passages at once: the neighbours of a page of hits.
+# A join on the (doc_id, ordinal) index: `(doc_id, ordinal) IN (VALUES ...)` scans the table.
 SELECT_AT_ORDINALS = (
-    "SELECT doc_id, ordinal, id FROM passages WHERE (doc_id, ordinal) IN (VALUES {pairs})"
+    "SELECT p.doc_id, p.ordinal, p.id FROM (VALUES {pairs}) AS v "
+    "JOIN passages p ON p.doc_id = v.column1 AND p.ordinal = v.column2"
 )
 SELECT_IDS = "SELECT id FROM passages ORDER BY id"
 COUNT_PASSAGES = "SELECT count(*) FROM passages"

@@ -79,16 +79,23 @@ def stored_ids(index: faiss.Index) -> np.ndarray:
     return faiss.vector_to_array(cast(faiss.IndexIDMap, index).id_map).astype(np.int64)
 
 
+def id_selector(ids: Sequence[int]) -> faiss.IDSelector:
+    """A FAISS selector of `ids` (a hash set: ~2 ms per 100k ids, worth keeping)."""
+    return faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64))
+
+
 def search_vectors(index: faiss.Index, query: np.ndarray, k: int,
-                   within: Sequence[int] | None = None) -> list[tuple[int, float]]:
-    """Top-k (id, cosine) for one normalised query vector, optionally only among `within` ids."""
+                   within: Sequence[int] | None = None,
+                   selector: faiss.IDSelector | None = None) -> list[tuple[int, float]]:
+    """Top-k (id, cosine) for one normalised query vector, optionally only among `within`
+    ids (`selector`: their id_selector, when the caller keeps one)."""
     if index.ntotal == 0 or k <= 0:
         return []
     params: faiss.SearchParameters | None = None
     if within is not None:
         if len(within) == 0:
             return []
-        selector = faiss.IDSelectorBatch(np.asarray(within, dtype=np.int64))
+        selector = selector or id_selector(within)
         if index_kind(index) == "hnsw":
             # Both exist at runtime with keyword __init__s; faiss's stubs lack them.
             params = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]

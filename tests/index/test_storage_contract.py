@@ -13,7 +13,8 @@ from index.query.bm25 import Bm25
 from index.query.lexical import fts_query, query_terms
 from index.query.request import SearchRequest
 from index.query.search import Searcher
-from index.storage import backends
+from index.storage import backends, reader
+from index.storage.protocol import pools_one_by_one
 
 QUERIES = ["pension insurance", "住房公积金", "social security contributions",
            "بیمه تامین اجتماعی", "employer contribution rate"]
@@ -104,6 +105,39 @@ def test_lexical_scores_equal_fts5(served, reference, query):
     docs = served.store.term_docs(list(query_terms(query)))
     exact = Bm25(reference.store).scores(query_terms(query), ids, docs)
     assert dict(served.store.lexical_for(match, ids)) == pytest.approx(exact, rel=1e-4)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_lexical_pools_are_each_languages_top_and_the_overall_top(served, reference, query):
+    """One request for the pools search draws equals the overall top and each language's
+    top asked for one by one (a small limit, so the per-language pools add passages)."""
+    match = fts_query(query_terms(query))
+    for languages in ([], ["en", "fa", "zh"], ["fa"]):
+        want = dict(pools_one_by_one(reference.store, match, 3, languages))
+        got = dict(served.store.lexical_pools(match, 3, languages))
+        assert got.keys() == want.keys()
+        assert [got[i] for i in want] == pytest.approx([want[i] for i in want], rel=1e-4)
+
+
+def test_language_pools_add_passages_beyond_the_overall_top(reference):
+    """The check above is not vacuous: some query's language pools reach past the top 3."""
+    match = fts_query(query_terms("pension 养老保险 بیمه"))  # terms in all three languages
+    pools = dict(reference.store.lexical_pools(match, 3, ["en", "fa", "zh"]))
+    assert len(pools) > 3
+    assert pools == dict(pools_one_by_one(reference.store, match, 3, ["en", "fa", "zh"]))
+
+
+def test_language_selectors_kept_between_searches(reference, embedder, monkeypatch):
+    """A kept FAISS selector answers as a fresh one, and a new id list gets its own."""
+    monkeypatch.setattr(reader, "SELECTOR_KEPT_FROM", 0)
+    query = embedder.encode_queries(["pension insurance contributions"])[0]
+    store = reference.store
+    zh, en = store.filter_ids({"lang": ["zh"]}), store.filter_ids({"lang": ["en"]})
+    first = store.dense_search(query, 5, zh)
+    assert store.dense_search(query, 5, zh) == first
+    assert store.dense_search(query, 5, list(zh)) == first
+    english = store.dense_search(query, 5, en)
+    assert {i for i, _ in english} <= set(en) and not {i for i, _ in english} & set(zh)
 
 
 def test_dense_scores(served, reference, embedder):
