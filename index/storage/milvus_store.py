@@ -23,6 +23,7 @@ from index.storage.milvus_cache import CANDIDATE_FIELDS, POOL_FIELDS, CandidateC
 from index.storage.generation import check_model
 from index.storage.milvus_writer import count, idf
 from index.storage.protocol import pools_one_by_one
+from index.storage.vectors import HNSW_EF_SEARCH
 
 CHUNK = 1000  # ids per `id in [...]` query
 QUERY_MAX = 16_384  # Milvus's cap on limit (and offset + limit)
@@ -65,10 +66,12 @@ class MilvusStore:
 
     def _search(self, data: Any, field: str, limit: int, expr: str) -> list[dict[str, Any]]:
         """Hits of one search, their candidate fields cached on the way."""
+        params: dict[str, Any] = {"metric_type": "IP"}
+        if field == "vector":  # HNSW's breadth as FAISS's (a flat index ignores it)
+            params["params"] = {"ef": max(HNSW_EF_SEARCH, min(limit, QUERY_MAX))}
         hits = self.client.search(self.base, data=[data], anns_field=field,
                                   limit=min(limit, QUERY_MAX), filter=expr,
-                                  search_params={"metric_type": "IP"},
-                                  output_fields=CANDIDATE_FIELDS)[0]
+                                  search_params=params, output_fields=CANDIDATE_FIELDS)[0]
         self._cache.put(dict(h["entity"], id=h["id"]) for h in hits)
         return list(hits)
 
