@@ -33,6 +33,10 @@ class FusionParams:
     dense_scale: float = 0.10  # dense = (cos - best) / dense_scale; 0: min-max over the pool
     dense_margin: float = 0.05  # result set: within this of the best cosine in its language
     cross_margin: float = 0.12  # ... and within this of the best cosine overall
+    # Rank by cosines with the language axes removed (query/language_axes.py) on an index
+    # built without them, when the model's axes ship; the result set keeps the raw cosines
+    # its floors were calibrated on.
+    query_axes: bool = True
 
 
 def minmax(x: np.ndarray) -> np.ndarray:

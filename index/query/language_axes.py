@@ -9,13 +9,15 @@ one fixed linear map: measured on the eval sets (benchmarks/language_axes.py), d
 nDCG@10 on ntrex-xling rose 0.860 -> 0.972 and on stard-xling en 0.143 -> 0.161, with
 parsinlu-fa, cmrc-zh and stard-zh unchanged (within 0.001).
 
-The axes depend on the model only, so the build computes them once per model (the default
-model's ship in language_axes.npz, made by `python benchmarks/language_axes.py --write`)
-and stores them in the generation's manifest; searches read them from there, so a served
-generation and its queries always use the same map. Opt-in (POLICYKB_LANGUAGE_AXES=1 at
-build time, BuildSettings.language_axes): the relevance floors were calibrated on the
-model's own cosines, and FLOOR_SHIFT only approximates them (off-topic questions with no
-results: 95.0% without the axes, 93.4% with them, benchmarks/result_sets.py).
+The axes depend on the model only; the default model's ship in language_axes.npz (made by
+`python benchmarks/language_axes.py --write`). Two ways to apply them:
+- At query time (the default, FusionParams.query_axes): the index keeps the model's own
+  vectors; search ranks by `cosines_without_axes`, computed exactly from the raw stored
+  vectors and their coordinates on the axes, and the relevance floors keep the raw
+  cosines they were calibrated on (no-results share and answers kept unchanged).
+- At build time (POLICYKB_LANGUAGE_AXES=1, BuildSettings.language_axes): projected vectors
+  are stored and the axes go into the manifest; the floors then see projected cosines,
+  which FLOOR_SHIFT only approximates (no results 95.0% -> 93.4%, result_sets.py).
 """
 
 from __future__ import annotations
@@ -58,11 +60,28 @@ def compute_axes(encode_queries: Callable[[list[str]], np.ndarray]) -> np.ndarra
 def axes_for(model_fingerprint: str,
              encode_queries: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     """The shipped axes when they were made for this model's weights, else computed."""
+    shipped = shipped_axes(model_fingerprint)
+    return shipped if shipped is not None else compute_axes(encode_queries)
+
+
+def shipped_axes(model_fingerprint: str) -> np.ndarray | None:
+    """The shipped axes if they were made for this model's weights (no computing)."""
     if SHIPPED_AXES.is_file():
         with np.load(SHIPPED_AXES) as shipped:
             if str(shipped["fingerprint"]) == model_fingerprint:
                 return np.asarray(shipped["axes"], dtype=np.float32)
-    return compute_axes(encode_queries)
+    return None
+
+
+def cosines_without_axes(dots: np.ndarray, query: np.ndarray, axes: np.ndarray) -> np.ndarray:
+    """Exact cosines between passages and a query once the axes are removed from both
+    and both renormalised, from the raw stored vectors: `dots` holds each passage's inner
+    products with the query (column 0) and with each axis (the other columns)."""
+    raw, coords = dots[:, 0].astype(np.float64), dots[:, 1:].astype(np.float64)
+    q_coords = (axes @ query).astype(np.float64)
+    p_rest = np.sqrt(np.maximum(1.0 - (coords ** 2).sum(axis=1), 1e-12))
+    q_rest = float(np.sqrt(max(1.0 - float(q_coords @ q_coords), 1e-12)))
+    return (raw - coords @ q_coords) / (p_rest * q_rest)
 
 
 def remove_axes(vectors: np.ndarray, axes: np.ndarray | None) -> np.ndarray:

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from index.model.batching import batcher_for
 from index.model.protocol import Embedder
 from index.query import lexical
 from index.query.bm25 import Bm25
@@ -26,7 +24,9 @@ from index.query.crosslingual import Expansion, QueryTranslator
 from index.query.fusion import FusionParams, fuse
 from index.query.page import apply_filters, readable_list
 from index.query.present import present_hits
-from index.query.language_axes import axes_from_manifest, on_floor_scale, remove_axes
+from index.query.language_axes import (axes_from_manifest, cosines_without_axes,
+                                       on_floor_scale, remove_axes, shipped_axes)
+from index.query.query_vectors import QueryVectors
 from index.query.relevance import (RelevanceParams, chinese_word_share, idf_coverage,
                                    letters_per_token, query_language, relevant)
 from index.query.request import SearchRequest
@@ -34,9 +34,7 @@ from index.query.results import (LANG_SCRIPT, Candidate, collapse_duplicates, co
                                  relevance_floor, scripts_of_lang)
 from index.storage.protocol import ServedGeneration
 from ingest.language import script_of
-from ingest.text.normalize import normalize_for_model
 
-QUERY_CACHE_SIZE = 4096
 # A term in more than this share of the passages does not widen the lexical pool (its BM25
 # still counts): idf <= 2.2, and FTS5 would walk its doclist (200 ms: 保险, 70% of 100k).
 POOL_TERM_SHARE = 0.1
@@ -90,52 +88,28 @@ class Searcher:
         self.store = generation.store
         self.embedder = embedder
         self.params = params or FusionParams()
-        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._qlock = threading.Lock()
-        self._batcher = batcher_for(embedder)
         self._bm25 = Bm25(generation.store)
         self._translator = shared_translator() if crosslingual else None
         self._pools: list[list[int] | None] | None = None
         self.relevance = RelevanceParams()
         self._axes = axes_from_manifest(generation.manifest)  # removed from queries too
-
-    def _embed_query(self, query: str) -> np.ndarray:
-        """Query vector, from a small LRU cache (staff repeat and refine queries).
-
-        The model sees `normalize_for_model(query)`: variants a user cannot see (ZWNJ or a
-        space, Arabic or Persian yeh/kaf, Persian digits, full-width letters), one vector.
-        """
-        query = normalize_for_model(query)
-        with self._qlock:
-            vec = self._qcache.get(query)
-            if vec is not None:
-                self._qcache.move_to_end(query)
-                return vec
-        vec = remove_axes(self._batcher.embed(query), self._axes)
-        self._remember(query, vec)
-        return vec
-
-    def _remember(self, query: str, vec: np.ndarray) -> None:
-        with self._qlock:
-            self._qcache[query] = vec
-            while len(self._qcache) > QUERY_CACHE_SIZE:
-                self._qcache.popitem(last=False)
+        self._vectors = QueryVectors(embedder, self._axes)
+        model = generation.manifest.get("model", {}).get("fingerprint", "")
+        self._query_axes = (shipped_axes(model) if self._axes is None and self.params.query_axes
+                            else None)  # removed at query time: _cosines
 
     def prime_queries(self, queries: list[str]) -> None:
         """Embed many queries in one batched call (evaluation, benchmarks)."""
-        queries = [normalize_for_model(q) for q in queries]
-        vectors = remove_axes(self.embedder.encode_queries(queries), self._axes)
-        for query, vec in zip(queries, vectors):
-            self._remember(query, vec)
+        self._vectors.prime(queries)
 
     def plan(self, query: str) -> QueryPlan:
         if self._translator is None:
             terms = lexical.query_terms(query)
             return QueryPlan(query, terms, self.store.term_docs(list(terms)),
-                             self._embed_query(query), dict.fromkeys(terms, 1.0))
+                             self._vectors.get(query), dict.fromkeys(terms, 1.0))
         expansion = self._translator.expand(query)
         return QueryPlan(query, expansion.terms, self.store.term_docs(list(expansion.terms)),
-                         self._embed_query(query), expansion.weights, expansion)
+                         self._vectors.get(query), expansion.weights, expansion)
 
     def search(self, req: SearchRequest) -> SearchPage:
         """The page of hits `req` asks for, presented (clauses, highlights, neighbours).
@@ -177,9 +151,9 @@ class Searcher:
         p = self.params
         dense: dict[int, float] = {}
         if mode != "lexical":
-            k = max(p.dense_pool, depth)
+            k, vector = max(p.dense_pool, depth), remove_axes(plan.vector, self._query_axes)
             for within in self._language_pools():
-                dense.update(self.store.dense_search(plan.vector, k, within))
+                dense.update(self.store.dense_search(vector, k, within))
         exact = self._bm25.available(plan.terms)
         pool_terms = self._selective(plan) if mode == "hybrid" and exact else plan.terms
         # Every candidate gets its full BM25 in fusion; the pool itself only needs the
@@ -192,7 +166,10 @@ class Searcher:
         dense_hits = sorted(dense.items(), key=lambda kv: -kv[1])
         lex_hits = sorted(lex.items(), key=lambda kv: -kv[1])
         if mode == "dense":
-            return [Candidate(i, s, 0.0, s) for i, s in dense_hits]
+            ids = [i for i, _ in dense_hits]
+            raw, rank = self._cosines(ids, dict(dense_hits), plan.vector)
+            return [Candidate(ids[j], float(raw[j]), 0.0, float(rank[j]))
+                    for j in np.argsort(-rank, kind="stable")]
         if mode == "lexical":
             return [Candidate(i, 0.0, s, s) for i, s in lex_hits]
         return self._fuse(plan, dense_hits, lex_hits, exact, floor)
@@ -228,8 +205,7 @@ class Searcher:
         ids = list(dict.fromkeys([i for i, _ in dense_hits] + [i for i, _ in lex_hits]))
         if not ids:
             return []
-        missing_dense = [i for i in ids if i not in dense]
-        dense.update(zip(missing_dense, self.store.dense_scores(missing_dense, plan.vector)))
+        d, rank = self._cosines(ids, dense, plan.vector)
         match = lexical.fts_query(plan.terms)
         matched: dict[int, set[str]] = {}
         if exact and plan.terms:
@@ -241,9 +217,8 @@ class Searcher:
         qscripts = plan.target_scripts()
         script_ok = np.array([not qscripts or bool(scripts_of_lang(langs.get(i)) & qscripts)
                               for i in ids])
-        d = np.array([dense[i] for i in ids], dtype=np.float64)
         lx = np.array([lex.get(i, 0.0) for i in ids], dtype=np.float64)
-        fused = fuse(d, lx, script_ok, self.params)
+        fused = fuse(rank, lx, script_ok, self.params)
         cand_langs = [langs.get(i) or "und" for i in ids]
         keep = (self._relevant(plan, ids, d, cand_langs, matched, lx * script_ok > 0) if floor
                 else np.ones(len(ids), bool))
@@ -251,6 +226,18 @@ class Searcher:
         return [Candidate(ids[j], float(d[j]), float(lx[j]), float(fused[j]),
                           rows.get(ids[j], {}))
                 for j in order if keep[j]]
+
+    def _cosines(self, ids: list[int], known: dict[int, float], vector: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """(raw cosines, cosines to rank by) of the candidates: the same, unless the
+        language axes are removed at query time (exactly, from the raw stored vectors)."""
+        if self._query_axes is None:
+            missing = [i for i in ids if i not in known]
+            known.update(zip(missing, self.store.dense_scores(missing, vector)))
+            raw = np.array([known[i] for i in ids], dtype=np.float64)
+            return raw, raw
+        dots = self.store.dense_dots(ids, np.vstack([vector, self._query_axes]))
+        return dots[:, 0].astype(np.float64), cosines_without_axes(dots, vector, self._query_axes)
 
     def _relevant(self, plan: QueryPlan, ids: list[int], dense: np.ndarray, langs: list[str],
                   matched: dict[int, set[str]], lexical_ok: np.ndarray) -> np.ndarray:

@@ -118,10 +118,14 @@ class MilvusStore:
                       key=lambda hit: (-hit[1], -hit[0]))
 
     def dense_scores(self, ids: Sequence[int], query: np.ndarray) -> list[float]:
+        return self.dense_dots(ids, query.reshape(1, -1))[:, 0].tolist()
+
+    def dense_dots(self, ids: Sequence[int], directions: np.ndarray) -> np.ndarray:
         if not ids:
-            return []
+            return np.zeros((0, len(directions)), dtype=np.float32)
         rows = self._candidates(ids)
-        return (np.vstack([rows[i]["vector"] for i in ids]) @ query).tolist()
+        return (np.vstack([rows[i]["vector"] for i in ids]).astype(np.float32)
+                @ np.asarray(directions, dtype=np.float32).T)
 
     # -- lexical half ------------------------------------------------------------------------
 

@@ -96,11 +96,16 @@ class LocalStore:
 
     def dense_scores(self, ids: Sequence[int], query: np.ndarray) -> list[float]:
         """Cosines of the given passages with a unit query vector (stored vectors)."""
+        return self.dense_dots(ids, query.reshape(1, -1))[:, 0].tolist()
+
+    def dense_dots(self, ids: Sequence[int], directions: np.ndarray) -> np.ndarray:
+        """Inner products of the given passages' stored vectors with each row of
+        `directions`: an (ids x rows) array."""
         assert self.vectors is not None, "opened without vectors"
         if not ids:
-            return []
+            return np.zeros((0, len(directions)), dtype=np.float32)
         vecs = np.vstack([self.vectors.reconstruct(int(i)) for i in ids])
-        return (vecs @ query).tolist()
+        return vecs @ np.asarray(directions, dtype=np.float32).T
 
     # -- lexical half ------------------------------------------------------------------------
 

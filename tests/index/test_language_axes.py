@@ -8,6 +8,7 @@ import pytest
 
 from index.build import BuildSettings, build_index
 from index.query import language_axes as la
+from index.query.fusion import FusionParams
 from index.query.request import SearchRequest
 from index.query.search import Searcher
 from index.storage.generation import load_generation
@@ -69,9 +70,38 @@ def test_shipped_axes_belong_to_the_default_model(embedder):
     assert axes.shape == (2, embedder.dim)
 
 
-def test_default_build_has_no_axes(searcher):
+def test_default_build_has_no_axes_and_removes_them_at_query_time(searcher, fixture_index,
+                                                                   embedder):
     assert la.axes_from_manifest(searcher.gen.manifest) is None
     assert searcher._axes is None
+    assert searcher._query_axes is not None  # the shipped axes of the default model
+    off = Searcher(searcher.gen, embedder, FusionParams(query_axes=False))
+    assert off._query_axes is None
+
+
+def test_cosines_without_axes_equal_those_of_projected_vectors(searcher, embedder):
+    """Computed from raw stored vectors, they equal the cosines of both vectors with the
+    axes removed and renormalised (what an index built with the axes stores)."""
+    store, axes = searcher.store, searcher._query_axes
+    ids = store.passage_ids()
+    query = embedder.encode_queries(["conditions for receiving unemployment insurance"])[0]
+    stored = store.dense_dots(ids, np.eye(embedder.dim, dtype=np.float32))  # the vectors
+    want = la.remove_axes(stored, axes) @ la.remove_axes(query, axes)
+    got = la.cosines_without_axes(store.dense_dots(ids, np.vstack([query, axes])), query, axes)
+    assert np.allclose(got, want, atol=1e-4)
+    assert not np.allclose(got, stored @ query, atol=1e-3)  # the axes do change them
+
+
+def test_ranked_without_axes_with_raw_cosines_kept_for_the_floors(searcher):
+    """Dense candidates are ordered by cosines without the axes, and carry the model's own
+    cosine (what the relevance floors were calibrated on)."""
+    plan = searcher.plan("unemployment insurance benefits")
+    cands = searcher.candidates("dense", plan)
+    ids = [c.id for c in cands]
+    raw = searcher.store.dense_scores(ids, plan.vector)
+    assert [c.dense for c in cands] == pytest.approx(raw, abs=1e-5)
+    ranked = [c.fused for c in cands]
+    assert ranked == sorted(ranked, reverse=True) and ranked != pytest.approx(raw, abs=1e-3)
 
 
 def test_generation_stores_its_axes_and_applies_them_to_passages_and_queries(
@@ -87,8 +117,11 @@ def test_generation_stores_its_axes_and_applies_them_to_passages_and_queries(
         assert max(abs(s) for s in axes_index.store.dense_scores(ids, axis)) < 1e-4
 
 
-def test_english_question_reaches_the_chinese_article_by_meaning_alone(axes_searcher):
+@pytest.mark.parametrize("which", ["built with the axes", "axes at query time"])
+def test_english_question_reaches_the_chinese_article_by_meaning_alone(which, axes_searcher,
+                                                                      searcher):
     """Dense only, no lexical help: the Chinese unemployment-insurance article is found."""
-    page = axes_searcher.search(SearchRequest(q="conditions for receiving unemployment insurance "
+    chosen = axes_searcher if which == "built with the axes" else searcher
+    page = chosen.search(SearchRequest(q="conditions for receiving unemployment insurance "
                                            "benefits", mode="dense", lang=["zh"], k=10))
     assert any("失业" in hit["text"] for hit in page.hits[:5]), [h["text"][:40] for h in page.hits]

@@ -32,8 +32,11 @@ def test_fullwidth_highlight_offsets(searcher):
     ("سیاست‌های خود را هدفمندتر", "سياستهاي خود را هدفمندتر", "سیاست های خود را هدفمند تر"),
 ])
 def test_persian_variants_same_hits(searcher, variants):
+    """The same passages and the same best one. A joined word and its ZWNJ spelling are
+    different strings to the model (slightly different vectors), so the order of near-tied
+    passages below the first may differ."""
     tops = [top(searcher, v, lang=["fa"]) for v in variants]
-    assert tops[0] and all(t == tops[0] for t in tops)
+    assert tops[0] and all(set(t) == set(tops[0]) and t[0] == tops[0][0] for t in tops)
 
 
 def test_persian_highlight_offsets_without_zwnj_in_text(searcher):
