@@ -2,7 +2,7 @@
 txtai's API with the same model on the same passages and vectors, in one run.
 
 Usage: python benchmarks/bench_workers.py [--size 100000] [--rounds 3]
-           [--txtai-python var/txvenv/bin/python]
+           [--txtai-python var/txvenv/bin/python] [--policykb-mode dense]
 
 Builds (once) the synthetic index of benchmarks/synthetic.py and, with --txtai-python, a
 txtai index of the same passages and vectors (benchmarks/txtai_side.py; txtai is not a
@@ -46,6 +46,7 @@ class Server:
     path: str  # search path and the query/limit parameter names
     q: str
     k: str
+    extra: dict = field(default_factory=dict)  # more query parameters per request
     proc: subprocess.Popen | None = None
     cold_s: float = 0.0
     memory: float = 0.0  # MiB
@@ -70,7 +71,8 @@ def stop(server: Server) -> None:
 
 def measure(server: Server, clients: int, per_client: int, tag: str,
             record: bool = True) -> None:
-    load = run_clients(server.port, server.path, server.q, server.k, clients, per_client, tag)
+    load = run_clients(server.port, server.path, server.q, server.k, clients, per_client, tag,
+                       server.extra)
     if record:
         server.wall[clients] += load.wall_s
         server.latencies.setdefault(clients, []).extend(load.latencies_ms)
@@ -108,7 +110,10 @@ def servers_for(args: argparse.Namespace, index_dir: Path, tx_dir: Path | None
            str(index_dir)]
     out = []
     for n, port in ((1, args.port), (2, args.port + 1)):
-        out.append((Server(f"policykb {n} worker{'s' * (n > 1)}", port, "/api/search", "q", "k"),
+        name = f"policykb {n} worker{'s' * (n > 1)}" + (
+            f" ({args.policykb_mode})" if args.policykb_mode != "hybrid" else "")
+        out.append((Server(name, port, "/api/search", "q", "k",
+                           extra={"mode": args.policykb_mode}),
                     [*cli, "--port", str(port), "--workers", str(n)], env))
     if tx_dir is not None:
         tx_env = dict(os.environ, CONFIG=str(tx_dir / "api.yml"))
@@ -170,6 +175,8 @@ def main() -> None:
                     help="Serve this existing index instead of the synthetic one (--size unused).")
     ap.add_argument("--port", type=int, default=8771)
     ap.add_argument("--txtai-python", help="Python with txtai installed; omit to skip txtai.")
+    ap.add_argument("--policykb-mode", default="hybrid", choices=("hybrid", "dense", "lexical"),
+                    help="Retrieval mode of policykb's requests (dense: what txtai does).")
     ap.add_argument("--txtai-workers", type=int, default=1, choices=(1, 2),
                     help="Also run txtai with 2 uvicorn workers when 2.")
     args = ap.parse_args()

@@ -43,8 +43,9 @@ class Load:
 
 
 def run_clients(port: int, path: str, query_param: str, limit_param: str, clients: int,
-                per_client: int, tag: str = "") -> Load:
-    """`clients` threads, each with one connection, each sending `per_client` searches."""
+                per_client: int, tag: str = "", extra: dict | None = None) -> Load:
+    """`clients` threads, each with one connection, each sending `per_client` searches
+    (`extra`: more query parameters on every request)."""
     load = Load()
     lock = threading.Lock()
 
@@ -53,7 +54,7 @@ def run_clients(port: int, path: str, query_param: str, limit_param: str, client
             for i in range(per_client):
                 q = f"{QUERIES[(cid + i) % len(QUERIES)]} {tag}-{cid}-{i}"
                 t = time.perf_counter()
-                r = c.get(path, params={query_param: q, limit_param: 10})
+                r = c.get(path, params={query_param: q, limit_param: 10, **(extra or {})})
                 dt = (time.perf_counter() - t) * 1e3
                 assert r.status_code == 200, r.text[:300]
                 with lock:
