@@ -2,7 +2,7 @@
 txtai's API with the same model on the same passages and vectors, in one run.
 
 Usage: python benchmarks/bench_workers.py [--size 100000] [--rounds 3]
-           [--txtai-python var/txvenv/bin/python] [--policykb-mode dense]
+           [--txtai-python var/txvenv/bin/python] [--policykb-mode hybrid dense]
 
 Builds (once) the synthetic index of benchmarks/synthetic.py and, with --txtai-python, a
 txtai index of the same passages and vectors (benchmarks/txtai_side.py; txtai is not a
@@ -12,8 +12,10 @@ each running every server at 1 and at 8 clients, the order rotated per round so 
 the machine's other load falls on all of them alike. Each client keeps one connection
 (keep-alive) and sends distinct queries (GET /api/search?q=..&k=10 for policykb,
 GET /search?query=..&limit=10 for txtai). Prints req/s, p50 and p95 per server and
-client count, the ratios, the per-worker share of requests, the servers' memory
-(proportional set size summed over their processes) and the load average.
+client count, the ratios, the per-worker share of requests, the CPU the server used
+(cores kept busy, CPU ms per request: a server that already keeps every core busy
+cannot gain from more workers), the servers' memory (proportional set size summed
+over their processes) and the load average.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +55,8 @@ class Server:
     memory: float = 0.0  # MiB
     latencies: dict[int, list[float]] = field(default_factory=dict)
     wall: Counter = field(default_factory=Counter)
+    cpu: Counter = field(default_factory=Counter)  # CPU seconds its processes used, per load
+    client_cpu: Counter = field(default_factory=Counter)  # and the clients (this process)
     workers: Counter = field(default_factory=Counter)
 
 
@@ -71,16 +76,20 @@ def stop(server: Server) -> None:
 
 def measure(server: Server, clients: int, per_client: int, tag: str,
             record: bool = True) -> None:
+    cpu_before, client_before = (cpu_seconds(server.proc.pid) if server.proc else 0.0,
+                                 time.process_time())
     load = run_clients(server.port, server.path, server.q, server.k, clients, per_client, tag,
                        server.extra)
     if record:
+        server.cpu[clients] += (cpu_seconds(server.proc.pid) if server.proc else 0.0) - cpu_before
+        server.client_cpu[clients] += time.process_time() - client_before
         server.wall[clients] += load.wall_s
         server.latencies.setdefault(clients, []).extend(load.latencies_ms)
         server.workers.update(load.workers)
 
 
-def pss_mib(root_pid: int) -> float:
-    """Proportional set size of a process and its descendants (shared pages split)."""
+def process_tree(root_pid: int) -> list[int]:
+    """A process and all its descendants (Linux /proc)."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -88,10 +97,31 @@ def pss_mib(root_pid: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [root_pid]
+    tree, todo = [], [root_pid]
     while todo:
         pid = todo.pop()
+        tree.append(pid)
         todo.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU time of a server's processes so far: over a load, how many of the
+    machine's cores the server kept busy, and its CPU cost per request."""
+    total = 0
+    for pid in process_tree(root_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def pss_mib(root_pid: int) -> float:
+    """Proportional set size of a process and its descendants (shared pages split)."""
+    total = 0
+    for pid in process_tree(root_pid):
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
@@ -109,19 +139,22 @@ def servers_for(args: argparse.Namespace, index_dir: Path, tx_dir: Path | None
     cli = [sys.executable, "-c", "from policykb.cli import main; main()", "serve", "--index",
            str(index_dir)]
     out = []
-    for n, port in ((1, args.port), (2, args.port + 1)):
-        name = f"policykb {n} worker{'s' * (n > 1)}" + (
-            f" ({args.policykb_mode})" if args.policykb_mode != "hybrid" else "")
-        out.append((Server(name, port, "/api/search", "q", "k",
-                           extra={"mode": args.policykb_mode}),
-                    [*cli, "--port", str(port), "--workers", str(n)], env))
+    port = args.port
+    for mode in args.policykb_mode:
+        for n in (1, 2):
+            name = f"policykb {n} worker{'s' * (n > 1)}" + (
+                f" ({mode})" if mode != "hybrid" else "")
+            out.append((Server(name, port, "/api/search", "q", "k", extra={"mode": mode}),
+                        [*cli, "--port", str(port), "--workers", str(n)], env))
+            port += 1
     if tx_dir is not None:
         tx_env = dict(os.environ, CONFIG=str(tx_dir / "api.yml"))
-        for n, port in ((1, args.port + 2), (2, args.port + 3))[: args.txtai_workers]:
+        for n in (1, 2)[: args.txtai_workers]:
             out.append((Server(f"txtai {n} worker{'s' * (n > 1)}", port, "/search", "query",
                                "limit"),
                         [args.txtai_python, "-m", "uvicorn", "txtai.api:app", "--port",
                          str(port), "--workers", str(n)], tx_env))
+            port += 1
     return out
 
 
@@ -160,8 +193,10 @@ def report(servers: list[Server], args: argparse.Namespace, load: list[tuple]) -
             a = np.array(s.latencies[c])
             rate = len(a) / s.wall[c]
             print(f"  {c} client{'s' * (c > 1)}: {rate:6.1f} req/s ({rate / base[c]:.2f}x "
-                  f"policykb 1 worker)  p50 {np.percentile(a, 50):7.1f} ms  "
-                  f"p95 {np.percentile(a, 95):7.1f} ms  n={len(a)}")
+                  f"{servers[0].name})  p50 {np.percentile(a, 50):7.1f} ms  "
+                  f"p95 {np.percentile(a, 95):7.1f} ms  n={len(a)}  server CPU "
+                  f"{s.cpu[c] / s.wall[c]:.2f} cores, {1e3 * s.cpu[c] / len(a):.0f} ms/request; "
+                  f"clients {s.client_cpu[c] / s.wall[c]:.2f} cores")
 
 
 def main() -> None:
@@ -175,8 +210,10 @@ def main() -> None:
                     help="Serve this existing index instead of the synthetic one (--size unused).")
     ap.add_argument("--port", type=int, default=8771)
     ap.add_argument("--txtai-python", help="Python with txtai installed; omit to skip txtai.")
-    ap.add_argument("--policykb-mode", default="hybrid", choices=("hybrid", "dense", "lexical"),
-                    help="Retrieval mode of policykb's requests (dense: what txtai does).")
+    ap.add_argument("--policykb-mode", nargs="+", default=["hybrid"],
+                    choices=("hybrid", "dense", "lexical"),
+                    help="Retrieval modes of policykb's requests, each served with 1 and 2 "
+                         "workers (dense: what txtai does).")
     ap.add_argument("--txtai-workers", type=int, default=1, choices=(1, 2),
                     help="Also run txtai with 2 uvicorn workers when 2.")
     args = ap.parse_args()
